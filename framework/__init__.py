@@ -1,0 +1,32 @@
+"""nnfw: a plugin-based neural-network training framework on TensorFlow 2 / Keras 3.
+
+Importing nnfw never imports TensorFlow. Build things by name::
+
+    import nnfw
+    opt = nnfw.optimizer("rmsprop", learning_rate=0.01, beta=0.9)
+    data = nnfw.dataset("iris")
+
+Write a plugin with :data:`hookimpl` and :class:`Param`; see ``nnfw.hookspecs``.
+"""
+
+from nnfw.api import (
+    activation,
+    dataset,
+    initializer,
+    loss,
+    optimizer,
+    registry,
+    regularizer,
+    schedule,
+)
+from nnfw.data import Dataset
+from nnfw.errors import NnfwError, PluginError, UsageError
+from nnfw.hookspecs import hookimpl
+from nnfw.params import Param
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dataset", "NnfwError", "Param", "PluginError", "UsageError", "activation", "dataset",
+    "hookimpl", "initializer", "loss", "optimizer", "registry", "regularizer", "schedule",
+]

@@ -1,0 +1,72 @@
+"""The Python API: build any registered thing by name, for your own Keras code.
+
+The CLI is a thin layer over these functions. Nothing here imports TensorFlow;
+the factories that return Keras objects do, when they are called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nnfw.registry import Registry, disabled_from_env, load_registry, strict_from_env
+
+if TYPE_CHECKING:
+    import keras
+
+    from nnfw.data import Dataset
+
+_loaded: Registry | None = None
+
+
+def registry() -> Registry:
+    """The registry of installed plugins, loaded once per process.
+
+    Honours ``NNFW_DISABLE_PLUGINS`` and ``NNFW_STRICT_PLUGINS``.
+    """
+    global _loaded
+    if _loaded is None:
+        _loaded = load_registry(disabled=disabled_from_env(), strict=strict_from_env())
+    return _loaded
+
+
+def use_registry(new: Registry | None) -> None:
+    """Replace the process-wide registry (None reloads it on next use); for tests and the CLI."""
+    global _loaded
+    _loaded = new
+
+
+def optimizer(name: str, learning_rate: float | Any = 0.01, **hyperparameters: Any
+              ) -> keras.optimizers.Optimizer:
+    """A Keras optimizer from the plugin entry ``name``; ``learning_rate`` may be a schedule."""
+    return registry().get("optimizer", name).build(learning_rate, **hyperparameters)
+
+
+def loss(name: str, **hyperparameters: Any) -> keras.losses.Loss:
+    """A Keras loss from the plugin entry ``name``."""
+    return registry().get("loss", name).build(**hyperparameters)
+
+
+def schedule(name: str, learning_rate: float, steps_per_epoch: int = 1, **hyperparameters: Any
+             ) -> keras.optimizers.schedules.LearningRateSchedule | float:
+    """A learning-rate schedule starting at ``learning_rate``, for epochs of ``steps_per_epoch``."""
+    return registry().get("schedule", name).build(learning_rate, steps_per_epoch, **hyperparameters)
+
+
+def activation(name: str, **hyperparameters: Any) -> Any:
+    """An activation function (tensor -> tensor) from the plugin entry ``name``."""
+    return registry().get("activation", name).build(**hyperparameters)
+
+
+def regularizer(name: str, **hyperparameters: Any) -> keras.regularizers.Regularizer:
+    """A Keras weight regularizer from the plugin entry ``name``."""
+    return registry().get("regularizer", name).build(**hyperparameters)
+
+
+def initializer(name: str, **hyperparameters: Any) -> keras.initializers.Initializer:
+    """A Keras initializer from the plugin entry ``name``."""
+    return registry().get("initializer", name).build(**hyperparameters)
+
+
+def dataset(name: str, **hyperparameters: Any) -> Dataset:
+    """The data set from the plugin entry ``name``, split into train and test parts."""
+    return registry().get("dataset", name).build(**hyperparameters)

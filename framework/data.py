@@ -1,0 +1,95 @@
+"""The data set type that dataset plugins return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from nnfw.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Task = Literal["classification", "regression"]
+
+
+@dataclass
+class Dataset:
+    """A data set split into train and test parts, as numpy arrays.
+
+    Features are float32 arrays of shape (rows, features). For classification,
+    targets are integer class ids of shape (rows,) and ``num_classes`` says how
+    many; for regression, float32 arrays of shape (rows, outputs). The test
+    part may have no rows. Construction checks shapes and values.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    task: Task
+    num_classes: int = 0
+    feature_names: tuple[str, ...] = ()
+    name: str = "data"
+
+    def __post_init__(self) -> None:
+        if self.task not in ("classification", "regression"):
+            raise ValueError(f"task must be 'classification' or 'regression', not {self.task!r}")
+        self.x_train = _features(self.x_train, f"{self.name}: training features")
+        self.x_test = _features(self.x_test, f"{self.name}: test features", self.x_train.shape[1])
+        if self.task == "classification":
+            self.y_train = _labels(self.y_train, self.num_classes, f"{self.name}: training labels")
+            self.y_test = _labels(self.y_test, self.num_classes, f"{self.name}: test labels")
+        else:
+            self.y_train = _targets(self.y_train, f"{self.name}: training targets")
+            self.y_test = _targets(self.y_test, f"{self.name}: test targets", self.y_train.shape[1])
+        for part, x, y in (("training", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+            if len(x) != len(y):
+                raise UsageError(f"{self.name}: {part} part has {len(x)} feature rows but {len(y)} targets")
+        if len(self.x_train) == 0:
+            raise UsageError(f"{self.name}: the training part has no rows")
+        if not self.feature_names:
+            self.feature_names = tuple(f"x{i + 1}" for i in range(self.x_train.shape[1]))
+
+    @property
+    def num_features(self) -> int:
+        """How many input features each row has."""
+        return int(self.x_train.shape[1])
+
+
+def _features(x: object, what: str, width: int | None = None) -> np.ndarray:
+    import numpy as np
+
+    array = np.asarray(x, dtype=np.float32)
+    if array.ndim == 1 and width is not None and array.size == 0:
+        array = array.reshape(0, width)
+    if array.ndim != 2:
+        raise UsageError(f"{what}: expected a table (rows, features), got shape {array.shape}")
+    if width is not None and array.shape[1] != width:
+        raise UsageError(f"{what}: {array.shape[1]} columns, the training part has {width}")
+    if not np.all(np.isfinite(array)):
+        raise UsageError(f"{what}: contains NaN or infinite values")
+    return array
+
+
+def _labels(y: object, num_classes: int, what: str) -> np.ndarray:
+    import numpy as np
+
+    array = np.asarray(y)
+    if num_classes < 2:
+        raise UsageError(f"{what}: classification needs num_classes >= 2, got {num_classes}")
+    if array.ndim != 1 or (array.size and not np.all(np.equal(np.mod(array, 1), 0))):
+        raise UsageError(f"{what}: expected whole-number class ids of shape (rows,)")
+    array = array.astype(np.int32)
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        raise UsageError(f"{what}: class ids must lie in 0..{num_classes - 1}")
+    return array
+
+
+def _targets(y: object, what: str, width: int | None = None) -> np.ndarray:
+    import numpy as np
+
+    array = np.asarray(y, dtype=np.float32)
+    if array.ndim == 1:
+        array = array.reshape(-1, width or 1)
+    return _features(array, what, width)

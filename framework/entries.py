@@ -1,0 +1,75 @@
+"""Plugin entries: the kinds nnfw knows and one registered thing of a kind."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnfw.params import Param, resolve
+
+# kind -> (plural used on the command line, hook name, extra register keywords with defaults)
+KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "optimizer": ("optimizers", "register_optimizers", {}),
+    "loss": ("losses", "register_losses",
+             {"tasks": ("classification", "regression"), "per_class_outputs": False}),
+    "schedule": ("schedules", "register_schedules", {}),
+    "activation": ("activations", "register_activations", {}),
+    "regularizer": ("regularizers", "register_regularizers", {}),
+    "initializer": ("initializers", "register_initializers", {}),
+    "dataset": ("datasets", "register_datasets", {}),
+}
+PLURALS = {plural: kind for kind, (plural, _, _) in KINDS.items()}
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing a plugin provides: a named, described, parameterised factory."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    plugin: str
+    params: tuple[Param, ...] = ()
+    formula: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        """``plugin:name``, which names this entry even when another plugin uses ``name``."""
+        return f"{self.plugin}:{self.name}"
+
+    def resolve(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Check hyperparameters against the declared ones, with defaults filled in."""
+        return resolve(self.params, given, owner=f"{self.kind} {self.name!r}")
+
+    def build(self, *context: Any, **given: Any) -> Any:
+        """Call the factory with context arguments and checked hyperparameters."""
+        return self.factory(*context, **self.resolve(given))
+
+
+def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any,
+               params: Any, formula: Any, extras: dict[str, Any]) -> Entry:
+    """Check one ``register(...)`` call and build its entry; ValueError says what is wrong."""
+    if not isinstance(name, str) or not SLUG.match(name):
+        raise ValueError(f"{kind} name {name!r} is not a lower-case slug like 'leaky-relu'")
+    if not callable(factory):
+        raise ValueError(f"{kind} {name!r}: factory {factory!r} is not callable")
+    if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
+        raise ValueError(f"{kind} {name!r}: description must be one non-empty line")
+    params = tuple(params)
+    if not all(isinstance(p, Param) for p in params):
+        raise ValueError(f"{kind} {name!r}: params must be nnfw.Param objects")
+    names = [p.name for p in params]
+    if len(set(names)) != len(names) or "name" in names:
+        raise ValueError(f"{kind} {name!r}: parameter names must be unique and not 'name'")
+    allowed = KINDS[kind][2]
+    unknown = set(extras) - set(allowed)
+    if unknown:
+        raise ValueError(f"{kind} {name!r}: unknown register keywords {sorted(unknown)}")
+    return Entry(kind=kind, name=name, factory=factory, description=description.strip(),
+                 plugin=plugin, params=params, formula=formula,
+                 extras={**allowed, **extras})

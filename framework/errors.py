@@ -1,0 +1,19 @@
+"""The errors nnfw reports to a person in one line, without a traceback."""
+
+
+class NnfwError(Exception):
+    """An error whose message is complete in itself; the CLI prints it as one line."""
+
+    exit_code = 1
+
+
+class UsageError(NnfwError):
+    """Bad input from the user: an unknown name, a value out of range, a bad file."""
+
+    exit_code = 2
+
+
+class PluginError(NnfwError):
+    """A plugin broke: it failed to import, raised in a hook or registered something invalid."""
+
+    exit_code = 3

@@ -1,0 +1,110 @@
+"""The hooks a plugin implements.
+
+Every hook takes one argument, ``register``: a callback the plugin calls once
+per thing it provides. nnfw checks each call and remembers which plugin made
+it, so a mistake is reported against the right plugin.
+
+``register(name, factory, *, description, params=(), formula=None, **extras)``
+
+- ``name``: a lower-case slug (``"rmsprop"``, ``"leaky-relu"``), unique in its kind.
+- ``factory``: called with the resolved hyperparameters as keywords (plus the
+  context keywords named below); must import TensorFlow lazily, inside itself.
+- ``description``: one line for listings; ``formula``: the rule, for ``nnfw describe``.
+- ``params``: a sequence of :class:`nnfw.Param` declaring each hyperparameter.
+
+Plugin modules must not import TensorFlow at import time: ``nnfw --help`` and
+``nnfw list-plugins`` load every plugin and stay fast only if they do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pluggy
+
+PROJECT = "nnfw"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+Register = Callable[..., None]
+
+
+@hookspec
+def register_optimizers(register: Register) -> None:
+    """Register optimizers.
+
+    The factory is called as ``factory(learning_rate, **params)``, where
+    ``learning_rate`` is a float or a Keras ``LearningRateSchedule``, and
+    returns a ``keras.optimizers.Optimizer``.
+    """
+
+
+@hookspec
+def register_losses(register: Register) -> None:
+    """Register losses.
+
+    The factory returns a ``keras.losses.Loss`` (or any callable
+    ``loss(y_true, y_pred) -> scalar tensor``). Extra keywords of ``register``:
+    ``tasks`` (a tuple of ``"classification"`` and/or ``"regression"``, the data
+    the loss fits; both by default) and ``per_class_outputs`` (True when the loss
+    compares class distributions, so even two classes get two outputs).
+    For classification, the targets the loss sees are one-hot rows when the
+    model has one output per class, else a column of 0/1 values.
+    """
+
+
+@hookspec
+def register_schedules(register: Register) -> None:
+    """Register learning-rate schedules.
+
+    The factory is called as ``factory(learning_rate, steps_per_epoch, **params)``
+    and returns a ``keras.optimizers.schedules.LearningRateSchedule`` (called with
+    the optimizer's step count, from 0) or a plain float for a constant rate.
+    """
+
+
+@hookspec
+def register_activations(register: Register) -> None:
+    """Register activation functions.
+
+    The factory returns a callable ``f(tensor) -> tensor``, used as a Dense
+    layer's ``activation``. Make it Keras-serializable to save models with it.
+    """
+
+
+@hookspec
+def register_regularizers(register: Register) -> None:
+    """Register weight regularizers.
+
+    The factory returns a ``keras.regularizers.Regularizer``; nnfw applies it to
+    the weights (kernels) of every layer, never to biases.
+    """
+
+
+@hookspec
+def register_initializers(register: Register) -> None:
+    """Register weight initializers.
+
+    The factory returns a ``keras.initializers.Initializer``, used for kernels
+    (``--init``) or biases (``--bias-init``).
+    """
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Register data sets.
+
+    The factory returns an :class:`nnfw.Dataset` with its train/test split.
+    """
+
+
+@hookspec
+def register_defaults(register: Callable[[str, Any], None]) -> None:
+    """Register default settings for ``nnfw train``: ``register("optimizer", "sgd")``.
+
+    Keys are training settings (``dataset``, ``optimizer``, ``loss``, ``lr``, ...).
+    When two plugins give one key different values, neither is used and the
+    user is asked to choose.
+    """

@@ -1,0 +1,134 @@
+"""Declared hyperparameters: what a plugin entry accepts, and checking values against it."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnfw.errors import UsageError
+from nnfw.suggest import unknown_name_message
+
+_BOUNDS = re.compile(r"^\s*([\[(])\s*([^,\s]*)\s*,\s*([^,\s]*)\s*([\])])\s*$")
+_TYPES: dict[type, str] = {float: "number", int: "whole number", bool: "true/false", str: "text"}
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter a plugin entry declares.
+
+    ``bounds`` is an interval written as in mathematics: ``"(0, 1]"`` means
+    0 < value <= 1, ``"[0, inf)"`` means value >= 0. ``choices`` limits a text
+    value to a fixed set. The type is taken from ``default`` unless given.
+    """
+
+    name: str
+    default: Any
+    help: str
+    type: type | None = None
+    bounds: str | None = None
+    choices: tuple[str, ...] | None = None
+    _interval: tuple[float, float, bool, bool] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.type is None:
+            object.__setattr__(self, "type", type(self.default))
+        if self.type not in _TYPES:
+            raise ValueError(f"parameter {self.name!r}: type must be one of float, int, bool, str")
+        object.__setattr__(self, "_interval", _parse_bounds(self.bounds) if self.bounds else None)
+        if self.default is not None:
+            self.check(self.default, where="the default of")
+
+    @property
+    def type_name(self) -> str:
+        """The type as a person reads it ("number", "whole number", ...)."""
+        return _TYPES[self.type]  # type: ignore[index]
+
+    @property
+    def accepts(self) -> str:
+        """What values are accepted, in a few words."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.bounds:
+            return f"a {self.type_name} in {self.bounds}"
+        return f"a {self.type_name}"
+
+    def parse(self, text: str, where: str = "") -> Any:
+        """Turn command-line text into a checked value of this parameter's type."""
+        raw = text.strip()
+        value: Any
+        try:
+            if self.type is bool:
+                low = raw.lower()
+                if low not in _TRUE | _FALSE:
+                    raise ValueError
+                value = low in _TRUE
+            elif self.type is int:
+                value = int(raw)
+            elif self.type is float:
+                value = float(raw)
+            else:
+                value = raw
+        except ValueError:
+            raise UsageError(f"{where}{self.name}: {text!r} is not {self.accepts}") from None
+        return self.check(value, where=where)
+
+    def check(self, value: Any, where: str = "") -> Any:
+        """Check an already typed value (from TOML or Python); return it, coerced int -> float."""
+        label = f"{where}{self.name}"
+        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if self.type is not None and (not isinstance(value, self.type) or
+                                      (self.type is not bool and isinstance(value, bool))):
+            raise UsageError(f"{label}: {value!r} is not {self.accepts}")
+        if self.type is float and math.isnan(value):
+            raise UsageError(f"{label}: nan is not {self.accepts}")
+        if self.choices and value not in self.choices:
+            raise UsageError(f"{label}: {value!r} is not {self.accepts}")
+        if self._interval and not _inside(value, self._interval):
+            raise UsageError(f"{label}: {value!r} is out of range; accepted: {self.accepts}")
+        return value
+
+
+def _parse_bounds(text: str) -> tuple[float, float, bool, bool]:
+    match = _BOUNDS.match(text)
+    if not match:
+        raise ValueError(f"bounds {text!r} are not an interval like '(0, 1]'")
+    left, low, high, right = match.groups()
+    return (float(low or "-inf"), float(high or "inf"), left == "[", right == "]")
+
+
+def _inside(value: float, interval: tuple[float, float, bool, bool]) -> bool:
+    low, high, low_closed, high_closed = interval
+    above = value >= low if low_closed else value > low
+    below = value <= high if high_closed else value < high
+    return above and below
+
+
+def resolve(params: tuple[Param, ...], given: dict[str, Any], owner: str) -> dict[str, Any]:
+    """Check ``given`` against ``params`` and fill in defaults.
+
+    Strings are parsed by the declared type (values from the command line);
+    other values are checked as they are (values from TOML or Python).
+    """
+    known = {p.name: p for p in params}
+    for key in given:
+        if key not in known:
+            raise UsageError(unknown_name_message(f"{owner} has no hyperparameter", key, list(known)))
+    resolved: dict[str, Any] = {}
+    for param in params:
+        if param.name in given:
+            value = given[param.name]
+            where = f"{owner}."
+            if isinstance(value, str) and param.type is not str:
+                resolved[param.name] = param.parse(value, where=where)
+            else:
+                resolved[param.name] = param.check(value, where=where)
+        elif param.default is None:
+            raise UsageError(f"{owner} needs {param.name} ({param.help})")
+        else:
+            resolved[param.name] = param.default
+    return resolved

@@ -1,0 +1,252 @@
+"""Finding plugins through entry points, loading each safely, and looking up what they provide.
+
+A plugin that fails to import, implements an unknown hook, raises in a hook or
+registers something invalid is recorded with its error and left out; the rest
+keep working. With ``strict=True`` the original exception propagates instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from nnfw import hookspecs
+from nnfw.entries import KINDS, Entry, make_entry
+from nnfw.errors import PluginError, UsageError
+from nnfw.suggest import closest, unknown_name_message
+
+GROUP = "nnfw"
+DISABLE_ENV = "NNFW_DISABLE_PLUGINS"
+STRICT_ENV = "NNFW_STRICT_PLUGINS"
+
+
+@dataclass
+class PluginRecord:
+    """What nnfw knows about one plugin: where it came from, whether it works, what it gives."""
+
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+    status: str = "ok"  # ok | error | disabled | clash
+    error: str | None = None
+    provides: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict, as ``nnfw list-plugins --json`` prints it."""
+        return {"name": self.name, "distribution": self.distribution, "version": self.version,
+                "status": self.status, "error": self.error, "provides": self.provides}
+
+    def problem_line(self) -> str:
+        """One line for a person: the plugin, what went wrong, how to turn it off."""
+        origin = f" ({self.distribution} {self.version})" if self.distribution else ""
+        return (f"plugin {self.name!r}{origin} {self.status}: {self.error}; "
+                f"disable it with {DISABLE_ENV}={self.name}")
+
+
+@dataclass
+class Candidate:
+    """A plugin to load: its name, where it comes from, and how to get its object."""
+
+    name: str
+    load: Callable[[], object]
+    distribution: str | None = None
+    version: str | None = None
+
+
+class Registry:
+    """Every loaded plugin and every entry, by kind and name."""
+
+    def __init__(self, plugins: list[PluginRecord], entries: list[Entry],
+                 defaults: dict[str, tuple[Any, str]]) -> None:
+        self.plugins = plugins
+        self.defaults = defaults
+        self._by_name: dict[str, dict[str, list[Entry]]] = {kind: {} for kind in KINDS}
+        for entry in entries:
+            self._by_name[entry.kind].setdefault(entry.name, []).append(entry)
+
+    def entries(self, kind: str) -> list[Entry]:
+        """All entries of a kind, sorted by name then plugin."""
+        table = self._by_name[kind]
+        return [entry for name in sorted(table) for entry in table[name]]
+
+    def names(self, kind: str) -> list[str]:
+        """The names a user can give for a kind (qualified ones where names clash)."""
+        names: list[str] = []
+        for name, found in sorted(self._by_name[kind].items()):
+            names.extend([name] if len(found) == 1 else [e.qualified_name for e in found])
+        return names
+
+    def get(self, kind: str, name: str) -> Entry:
+        """The entry called ``name`` (or ``plugin:name``); a UsageError says why not."""
+        table = self._by_name[kind]
+        if ":" in name:
+            plugin, _, short = name.partition(":")
+            for entry in table.get(short, []):
+                if entry.plugin == plugin:
+                    return entry
+            qualified = [e.qualified_name for e in self.entries(kind)]
+            raise UsageError(unknown_name_message(f"unknown {kind}", name, qualified))
+        found = table.get(name, [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            choices = ", ".join(e.qualified_name for e in found)
+            raise UsageError(f"{kind} {name!r} is provided by {len(found)} plugins; "
+                             f"choose one: {choices}")
+        raise UsageError(unknown_name_message(f"unknown {kind}", name, self.names(kind))
+                         + self._broken_hint(name))
+
+    def _broken_hint(self, name: str) -> str:
+        broken = [p for p in self.plugins if p.status == "error"]
+        if not broken:
+            return ""
+        likely = [p for p in broken if name in p.name or p.name in name
+                  or (p.distribution and name in p.distribution)]
+        if likely:
+            return " (it may come from " + "; ".join(p.problem_line() for p in likely) + ")"
+        return (f" ({len(broken)} plugin(s) failed to load: "
+                + ", ".join(p.name for p in broken) + "; see 'nnfw list-plugins')")
+
+    def mark_clashes(self) -> None:
+        """Give every plugin whose entry name another plugin also uses the status 'clash'."""
+        by_name = {r.name: r for r in self.plugins}
+        for kind in KINDS:
+            for name, found in self._by_name[kind].items():
+                if len(found) < 2:
+                    continue
+                choices = ", ".join(e.qualified_name for e in found)
+                for entry in found:
+                    record = by_name[entry.plugin]
+                    record.status = "clash"
+                    note = f"{kind} {name!r} is also provided elsewhere; use {choices}"
+                    record.error = f"{record.error}; {note}" if record.error else note
+
+    def problems(self) -> list[str]:
+        """One line per plugin that failed or clashes."""
+        return [p.problem_line() for p in self.plugins if p.status in ("error", "clash")]
+
+
+def entry_point_candidates() -> list[Candidate]:
+    """The plugins installed in the entry-point group ``nnfw``, sorted by name."""
+    found = []
+    for ep in metadata.entry_points(group=GROUP):
+        dist = getattr(ep, "dist", None)
+        found.append(Candidate(ep.name, ep.load, dist.metadata["Name"] if dist else None,
+                               dist.version if dist else None))
+    return sorted(found, key=lambda c: (c.name, c.distribution or ""))
+
+
+def disabled_from_env() -> set[str]:
+    """Plugin or distribution names listed in ``NNFW_DISABLE_PLUGINS`` (comma-separated)."""
+    return {_norm(n) for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+
+
+def strict_from_env() -> bool:
+    """True when ``NNFW_STRICT_PLUGINS`` asks for plugin errors to be raised with tracebacks."""
+    return os.environ.get(STRICT_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Iterable[str] = (),
+                  strict: bool = False) -> Registry:
+    """Load plugins (by default the installed ones) and collect what they register."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    off = {_norm(n) for n in disabled}
+    records: list[PluginRecord] = []
+    entries: list[Entry] = []
+    defaults: dict[str, list[tuple[Any, str]]] = {}
+    for cand in candidates if candidates is not None else entry_point_candidates():
+        record = PluginRecord(cand.name, cand.distribution, cand.version)
+        records.append(record)
+        if _norm(cand.name) in off or (cand.distribution and _norm(cand.distribution) in off):
+            record.status = "disabled"
+            continue
+        plugin = None
+        try:
+            plugin = cand.load()
+            if manager.has_plugin(cand.name):
+                raise PluginError(f"the name {cand.name!r} is already used by another plugin")
+            manager.register(plugin, name=cand.name)
+            found, given = _collect(manager, plugin, cand.name)
+        except (Exception, SystemExit) as exc:  # a plugin may raise anything; keep the rest
+            if strict:
+                raise
+            record.status, record.error = "error", _describe(exc)
+            if plugin is not None and manager.is_registered(plugin):
+                manager.unregister(plugin)
+            continue
+        entries.extend(found)
+        for key, value in given:
+            defaults.setdefault(key, []).append((value, cand.name))
+        for entry in found:
+            record.provides.setdefault(entry.kind, []).append(entry.name)
+    registry = Registry(records, entries, _agree(defaults, records))
+    registry.mark_clashes()
+    return registry
+
+
+def _collect(manager: pluggy.PluginManager, plugin: object,
+             plugin_name: str) -> tuple[list[Entry], list[tuple[str, Any]]]:
+    """Call each hook this plugin implements with a register callback of its own."""
+    found: list[Entry] = []
+    given: list[tuple[str, Any]] = []
+    hooks = {hook: kind for kind, (_, hook, _) in KINDS.items()}
+    for caller in manager.get_hookcallers(plugin) or []:
+        if caller.spec is None:
+            guess = closest(caller.name, [*hooks, "register_defaults"])
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            raise PluginError(f"implements unknown hook {caller.name!r}{hint}")
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            if caller.name == "register_defaults":
+                impl.function(register=lambda key, value: given.append((key, value)))
+                continue
+            kind = hooks[caller.name]
+            seen: set[str] = set()
+
+            def register(name: Any, factory: Any, *, description: Any = None, params: Any = (),
+                         formula: Any = None, _kind: str = kind, _seen: set[str] = seen,
+                         **extras: Any) -> None:
+                try:
+                    entry = make_entry(_kind, plugin_name, name, factory, description,
+                                       params, formula, extras)
+                except ValueError as exc:
+                    raise PluginError(str(exc)) from exc
+                if entry.name in _seen:
+                    raise PluginError(f"registers {_kind} {entry.name!r} twice")
+                _seen.add(entry.name)
+                found.append(entry)
+
+            impl.function(register=register)
+    return found, given
+
+
+def _agree(given: dict[str, list[tuple[Any, str]]],
+           records: list[PluginRecord]) -> dict[str, tuple[Any, str]]:
+    """Defaults that all plugins giving them agree on; disagreements are marked as clashes."""
+    agreed: dict[str, tuple[Any, str]] = {}
+    by_name = {r.name: r for r in records}
+    for key, values in given.items():
+        if len({repr(v) for v, _ in values}) == 1:
+            agreed[key] = values[0]
+            continue
+        who = ", ".join(f"{p} says {v!r}" for v, p in values)
+        for _, plugin in values:
+            by_name[plugin].status = "clash"
+            by_name[plugin].error = f"default {key!r} disagrees ({who}); no default is used"
+    return agreed

@@ -1,0 +1,1 @@
+"""The plugins that ship with nnfw, each registered under its own entry point."""

@@ -1,0 +1,1 @@
+"""Built-in activations, one plugin module each."""

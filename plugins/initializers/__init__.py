@@ -1,0 +1,1 @@
+"""Built-in initializers, one plugin module each."""

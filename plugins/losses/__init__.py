@@ -1,0 +1,1 @@
+"""Built-in losses, one plugin module each."""

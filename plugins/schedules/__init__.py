@@ -1,0 +1,1 @@
+"""Built-in schedules, one plugin module each."""
