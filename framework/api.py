@@ -12,7 +12,6 @@ from nnfw.registry import Registry, disabled_from_env, load_registry, strict_fro
 
 if TYPE_CHECKING:
     import keras
-
     from nnfw.data import Dataset
 
 _loaded: Registry | None = None

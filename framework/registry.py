@@ -14,7 +14,6 @@ from importlib import metadata
 from typing import Any
 
 import pluggy
-
 from nnfw import hookspecs
 from nnfw.entries import KINDS, Entry, make_entry
 from nnfw.errors import PluginError, UsageError
@@ -132,13 +131,13 @@ class Registry:
 
 
 def entry_point_candidates() -> list[Candidate]:
-    """The plugins installed in the entry-point group ``nnfw``, sorted by name."""
+    """The plugins installed in the entry-point group ``nnfw``."""
     found = []
     for ep in metadata.entry_points(group=GROUP):
         dist = getattr(ep, "dist", None)
         found.append(Candidate(ep.name, ep.load, dist.metadata["Name"] if dist else None,
                                dist.version if dist else None))
-    return sorted(found, key=lambda c: (c.name, c.distribution or ""))
+    return found
 
 
 def disabled_from_env() -> set[str]:
@@ -169,7 +168,8 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
     records: list[PluginRecord] = []
     entries: list[Entry] = []
     defaults: dict[str, list[tuple[Any, str]]] = {}
-    for cand in candidates if candidates is not None else entry_point_candidates():
+    found_candidates = entry_point_candidates() if candidates is None else candidates
+    for cand in sorted(found_candidates, key=lambda c: (c.name, c.distribution or "")):
         record = PluginRecord(cand.name, cand.distribution, cand.version)
         records.append(record)
         if _norm(cand.name) in off or (cand.distribution and _norm(cand.distribution) in off):

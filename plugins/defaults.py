@@ -8,18 +8,14 @@ DEFAULTS = {
     "loss": "cross-entropy",
     "schedule": "constant",
     "activation": "relu",
-    "output_activation": "linear",
+    "output-activation": "linear",
     "init": "he-normal",
-    "bias_init": "zeros",
-    "lr": 0.1,
-    "epochs": 100,
-    "batch_size": 32,
-    "seed": 116,
+    "bias-init": "zeros",
 }
 
 
 @hookimpl
 def register_defaults(register):
-    """Register the default plugin choices and training settings."""
+    """Register which plugin each training setting uses by default."""
     for key, value in DEFAULTS.items():
         register(key, value)

@@ -1,0 +1,239 @@
+"""The ``nnfw`` command line: a thin layer over the Python API.
+
+Listing and describing never import TensorFlow; ``train`` does, when it starts.
+Every error a user can cause is printed as one line, without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from nnfw.api import registry as get_registry
+from nnfw.entries import KINDS, PLURALS, Entry
+from nnfw.errors import NnfwError, UsageError
+from nnfw.params import Param
+from nnfw.registry import Registry
+from nnfw.settings import SCALARS, SLOT_HELP, SLOTS, read_config, resolve_settings
+from nnfw.suggest import unknown_name_message
+
+EXIT_DIVERGED = 4
+
+
+def _registry() -> Registry:
+    """The registry, with one warning line per broken or clashing plugin on stderr."""
+    registry = get_registry()
+    for line in registry.problems():
+        click.echo(f"nnfw: warning: {line}", err=True)
+    return registry
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nnfw")
+def cli() -> None:
+    """Train small neural networks from plugins: optimizers, losses, schedules,
+    activations, regularizers, initializers and data sets, each chosen by name."""
+
+
+@cli.command("list-plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def list_plugins(as_json: bool) -> None:
+    """Every installed plugin: where it comes from, its status and what it provides."""
+    registry = get_registry()
+    records = [r.as_dict() for r in registry.plugins]
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+        return
+    rows = [(r["name"], r["distribution"] or "-", r["version"] or "-", r["status"],
+             "; ".join(f"{kind}: {', '.join(names)}" for kind, names in r["provides"].items()))
+            for r in records]
+    _table(("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES"), rows)
+    for line in registry.problems():
+        click.echo(line)
+
+
+@cli.command("list")
+@click.argument("kind")
+def list_kind(kind: str) -> None:
+    """The entries of one KIND (optimizers, losses, schedules, activations,
+    regularizers, initializers, datasets), with descriptions."""
+    wanted = PLURALS.get(kind) or (kind if kind in KINDS else None)
+    if wanted is None:
+        raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
+    registry = _registry()
+    _table(("NAME", "PLUGIN", "DESCRIPTION"),
+           [(e.name, e.plugin, e.description) for e in registry.entries(wanted)])
+
+
+@cli.command("describe")
+@click.argument("name")
+@click.option("--kind", help="Only this kind (when a name is used by several kinds).")
+def describe(name: str, kind: str | None) -> None:
+    """An entry's description, formula and hyperparameters (defaults and ranges)."""
+    registry = _registry()
+    kinds = [PLURALS.get(kind, kind)] if kind else list(KINDS)
+    found = []
+    for each in kinds:
+        if each not in KINDS:
+            raise UsageError(unknown_name_message("unknown kind", kind or "", list(PLURALS)))
+        try:
+            found.append(registry.get(each, name))
+        except UsageError:
+            continue
+    if not found:
+        every = {e.name for k in kinds for e in registry.entries(k)}
+        raise UsageError(unknown_name_message("nothing is called", name, every))
+    click.echo("\n\n".join(_describe(entry) for entry in found))
+
+
+def _describe(entry: Entry) -> str:
+    lines = [f"{entry.name} ({entry.kind}, plugin {entry.plugin})", f"  {entry.description}"]
+    if entry.formula:
+        lines.append(f"  formula: {entry.formula}")
+    if entry.params:
+        lines.append("  hyperparameters:")
+        for p in entry.params:
+            default = "required" if p.default is None else f"default {p.default!r}"
+            lines.append(f"    {p.name}: {p.help} ({default}; {p.accepts})")
+    else:
+        lines.append("  hyperparameters: none")
+    return "\n".join(lines)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [tuple(str(c) for c in header), *[tuple(str(c) for c in row) for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _slot_option(slot: str) -> Any:
+    kind = SLOTS[slot]
+    return click.option(f"--{slot}", _dest(slot), default=None, metavar="NAME",
+                        help=f"{_sentence(SLOT_HELP[slot])} (see 'nnfw list {KINDS[kind][0]}').")
+
+
+def _scalar_option(param: Param) -> Any:
+    metavar = {float: "NUMBER", int: "N", bool: "BOOL"}.get(param.type, "TEXT")  # type: ignore[arg-type]
+    if param.choices:
+        metavar = "[" + "|".join(param.choices) + "]"
+    return click.option(f"--{param.name}", _dest(param.name), default=None, metavar=metavar,
+                        help=f"{_sentence(param.help)} (default {param.default!r}).")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _dest(option: str) -> str:
+    """The Python name click passes an option under ('batch-size' -> 'batch_size')."""
+    return option.replace("-", "_")
+
+
+def _train_options(func: Any) -> Any:
+    for slot in reversed(SLOTS):
+        func = _slot_option(slot)(func)
+    for param in reversed(SCALARS):
+        func = _scalar_option(param)(func)
+    return func
+
+
+@cli.command("train", context_settings={"ignore_unknown_options": True,
+                                        "allow_extra_args": True})
+@click.option("--config", "config_path", default=None, metavar="FILE.toml",
+              help="Read settings from a TOML file; options given here override it.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout at the end.")
+@_train_options
+@click.pass_context
+def train(ctx: click.Context, config_path: str | None, as_json: bool, **options: Any) -> None:
+    """Train a model. Set a chosen plugin's hyperparameters as --SLOT.KEY VALUE,
+    for example --optimizer.beta 0.95 or --loss.cost 99."""
+    registry = _registry()
+    config = read_config(config_path) if config_path else {}
+    given = {name.replace("_", "-"): value for name, value in options.items()}
+    settings = resolve_settings(registry, config, given, parse_plugin_options(ctx.args))
+    from nnfw.progress import Progress
+    from nnfw.quiet import import_tensorflow_quietly
+    from nnfw.train import run_training
+
+    import_tensorflow_quietly()
+    with Progress(settings.scalars["epochs"], quiet=as_json) as progress:
+        result = run_training(settings, registry, out=settings.scalars["out"],
+                              on_chunk=progress.update)
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(_report(summary))
+    if result.divergence is not None:
+        click.echo(f"nnfw: {_divergence_line(result, registry)}", err=True)
+        ctx.exit(EXIT_DIVERGED)
+
+
+def _report(summary: dict[str, Any]) -> str:
+    final = ", ".join(f"{k} {v:.7g}" for k, v in summary["final"].items())
+    c = summary["complexity"]
+    lines = [f"epochs: {summary['epochs_run']}  final: {final}",
+             f"model: {c['layers']} layers, {c['parameters']} parameters "
+             f"({c['weights']} w + {c['biases']} b), {c['multiply_adds']} multiply-adds per sample",
+             f"training time: {summary['train_seconds']:.3f} s"]
+    if "weights" in summary:
+        lines.append("weights: " + json.dumps(summary["weights"]))
+    lines.append(f"run saved in {summary['run_dir']}")
+    return "\n".join(lines)
+
+
+def _divergence_line(result: Any, registry: Registry) -> str:
+    where = result.divergence
+    hint = "try a smaller --lr"
+    optimizer = registry.get("optimizer", result.settings.choices["optimizer"])
+    if any(p.name == "epsilon" for p in optimizer.params):
+        hint += " or a small epsilon (--optimizer.epsilon 1e-7)"
+    return (f"training diverged: the loss or a weight stopped being finite at epoch "
+            f"{where.epoch}, step {where.step}; {hint}")
+
+
+def parse_plugin_options(args: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``--slot.key value`` / ``--slot.key=value`` pairs, grouped by slot."""
+    out: dict[str, dict[str, str]] = {}
+    items = list(args)
+    while items:
+        item = items.pop(0)
+        if not item.startswith("--") or "." not in item.split("=", 1)[0]:
+            raise UsageError(f"unexpected argument {item!r}; plugin settings look like "
+                             "--optimizer.beta 0.95 (see 'nnfw train --help')")
+        key, has_value, value = item[2:].partition("=")
+        if not has_value:
+            if not items:
+                raise UsageError(f"--{key} needs a value")
+            value = items.pop(0)
+        slot, _, param = key.partition(".")
+        if slot not in SLOTS:
+            raise UsageError(unknown_name_message("unknown plugin setting", f"--{key}",
+                                                  [f"--{s}.KEY" for s in SLOTS]))
+        out.setdefault(slot, {})[param] = value
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; print nnfw errors as one line and exit with their code."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="nnfw",
+                        standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"nnfw: error: {exc.format_message()}", err=True)
+        code = 2
+    except NnfwError as exc:
+        click.echo(f"nnfw: error: {exc}", err=True)
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("nnfw: interrupted", err=True)
+        code = 130
+    sys.exit(code or 0)

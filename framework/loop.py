@@ -1,0 +1,196 @@
+"""The shared training loop: many epochs per compiled TensorFlow call.
+
+For the lecture's small problems the cost of training is per-epoch Python
+work, not arithmetic, so epochs run inside one ``tf.function`` (a
+``tf.while_loop`` over epochs and batches) and Python only sees a chunk's
+per-epoch metrics when the chunk ends. The model, loss, optimizer and
+regularizers are whatever plugins provided; the loop never looks inside them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import keras
+    import numpy as np
+    from nnfw.model import Targets
+
+CHUNK_SECONDS = 0.5  # aim for this much work per compiled call, so progress stays live
+
+
+@dataclass
+class History:
+    """Per-epoch metrics, one list entry per epoch run (epochs count from 0, as the lecture prints)."""
+
+    loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs_run(self) -> int:
+        """How many epochs have been recorded."""
+        return len(self.loss)
+
+    def rows(self) -> list[dict[str, float]]:
+        """One dict per epoch, with only the metrics this run has."""
+        columns = {name: values for name, values in vars(self).items() if values}
+        return [{"epoch": i, **{k: v[i] for k, v in columns.items()}} for i in range(self.epochs_run)]
+
+    def final(self) -> dict[str, float]:
+        """The last epoch's metrics (empty before the first epoch)."""
+        return {k: v for k, v in self.rows()[-1].items() if k != "epoch"} if self.loss else {}
+
+
+@dataclass
+class Divergence:
+    """Where the loss or a weight first stopped being finite (epoch from 0, step from 1)."""
+
+    epoch: int
+    step: int
+
+
+class Trainer:
+    """Trains a built Keras model with a plugin's optimizer and loss, epochs at a time."""
+
+    def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: Any,
+                 data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], targets: Targets,
+                 batch_size: int, stop_on_nan: bool = True) -> None:
+        import tensorflow as tf
+
+        x_train, y_train, x_test, y_test = data
+        self.model, self.optimizer, self.loss = model, optimizer, loss
+        self.targets = targets
+        self.stop_on_nan = stop_on_nan
+        rows = len(x_train)
+        self.batch_size = min(batch_size, rows)
+        self.full_batches, self.rest = divmod(rows, self.batch_size)
+        self.steps_per_epoch = self.full_batches + (1 if self.rest else 0)
+        cut = self.full_batches * self.batch_size
+        t_train = targets.encode(y_train)
+        self._x_full = tf.constant(x_train[:cut].reshape(self.full_batches, self.batch_size, -1))
+        self._t_full = tf.constant(t_train[:cut].reshape(self.full_batches, self.batch_size, -1))
+        self._x_rest = tf.constant(x_train[cut:])
+        self._t_rest = tf.constant(t_train[cut:])
+        self.has_test = len(x_test) > 0
+        self._x_test = tf.constant(x_test)
+        self._t_test = tf.constant(targets.encode(y_test))
+        self._y_test = tf.constant(y_test.astype("int32") if targets.classification else y_test)
+        self._variables = model.trainable_variables
+        optimizer.build(self._variables)
+        self._run = tf.function(self._epochs, reduce_retracing=True)
+        self.history = History()
+        self.divergence: Divergence | None = None
+
+    def _step(self, x: Any, t: Any) -> tuple[Any, Any]:
+        """One optimizer step on one batch: (loss, whether loss and weights are all finite)."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = self.loss(t, self.model(x, training=True))
+            if self.model.losses:
+                loss = loss + tf.add_n(self.model.losses)
+        grads = tape.gradient(loss, self._variables)
+        self.optimizer.apply(grads, self._variables)
+        finite = tf.math.is_finite(loss)
+        for variable in self._variables:
+            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(variable)))
+        return loss, finite
+
+    def _evaluate(self) -> tuple[Any, Any]:
+        """Test loss and test accuracy (accuracy 0 for regression)."""
+        import tensorflow as tf
+
+        prediction = self.model(self._x_test, training=False)
+        test_loss = tf.cast(self.loss(self._t_test, prediction), tf.float32)
+        if not self.targets.classification:
+            return test_loss, tf.constant(0.0)
+        if self.targets.one_hot:
+            predicted = tf.argmax(prediction, axis=1, output_type=tf.int32)
+        else:
+            predicted = tf.cast(prediction[:, 0] > 0.5, tf.int32)
+        correct = tf.cast(tf.equal(predicted, self._y_test), tf.float32)
+        return test_loss, tf.reduce_mean(correct)
+
+    def _epochs(self, count: Any) -> tuple[Any, ...]:
+        """Run up to ``count`` epochs in the graph; stop early at a non-finite step if asked."""
+        import tensorflow as tf
+
+        def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: tuple[Any, ...]
+                      ) -> tuple[Any, ...]:
+            lr = tf.cast(self.optimizer.learning_rate, tf.float32)
+
+            def one_batch(b: Any, total: Any, first_bad: Any) -> tuple[Any, Any, Any]:
+                loss, finite = self._step(self._x_full[b], self._t_full[b])
+                first_bad = tf.where((first_bad == 0) & ~finite, b + 1, first_bad)
+                return b + 1, total + tf.cast(loss, tf.float32), first_bad
+
+            def more_batches(b: Any, total: Any, first_bad: Any) -> Any:
+                return (b < self.full_batches) & ~(self.stop_on_nan & (first_bad > 0))
+
+            _, total, first_bad = tf.while_loop(
+                more_batches, one_batch, (tf.constant(0), tf.constant(0.0), tf.constant(0)))
+            if self.rest:
+                def rest_batch() -> tuple[Any, Any]:
+                    loss, finite = self._step(self._x_rest, self._t_rest)
+                    return total + tf.cast(loss, tf.float32), tf.where(
+                        (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
+                skip = self.stop_on_nan & (first_bad > 0)
+                total, first_bad = tf.cond(skip, lambda: (total, first_bad), rest_batch)
+            mean_loss = total / self.steps_per_epoch
+            test_loss, accuracy = self._evaluate() if self.has_test else (0.0, 0.0)
+            newly_bad = (bad_step == 0) & (first_bad > 0)
+            bad_epoch = tf.where(newly_bad, epoch, bad_epoch)
+            bad_step = tf.where(newly_bad, first_bad, bad_step)
+            values = (mean_loss, lr, test_loss, accuracy)
+            metrics = tuple(m.write(epoch, v) for m, v in zip(metrics, values, strict=True))
+            return epoch + 1, bad_epoch, bad_step, metrics
+
+        def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: Any) -> Any:
+            return (epoch < count) & ~(self.stop_on_nan & (bad_step > 0))
+
+        arrays = tuple(tf.TensorArray(tf.float32, size=count) for _ in range(4))
+        epochs, bad_epoch, bad_step, arrays = tf.while_loop(
+            more_epochs, one_epoch, (tf.constant(0), tf.constant(-1), tf.constant(0), arrays))
+        return (epochs, bad_epoch, bad_step, *(a.stack()[:epochs] for a in arrays))
+
+    def fit(self, epochs: int, on_chunk: Any = None) -> float:
+        """Train up to ``epochs`` more epochs, in chunks; return the seconds spent training.
+
+        ``on_chunk(history)`` is called after each chunk (for progress display).
+        Stops early when a step goes non-finite and ``stop_on_nan`` is set.
+        """
+        import tensorflow as tf
+
+        spent = 0.0
+        done = 0
+        chunk = 1
+        while done < epochs and not (self.stop_on_nan and self.divergence):
+            count = min(chunk, epochs - done)
+            start = time.perf_counter()
+            ran, bad_epoch, bad_step, *metrics = self._run(tf.constant(count))
+            seconds = time.perf_counter() - start
+            spent += seconds
+            self._record(int(ran), done, int(bad_epoch), int(bad_step), metrics)
+            done += int(ran)
+            if on_chunk is not None:
+                on_chunk(self.history)
+            per_epoch = seconds / max(int(ran), 1)
+            chunk = max(1, min(epochs, int(CHUNK_SECONDS / per_epoch) if per_epoch else epochs))
+        return spent
+
+    def _record(self, ran: int, offset: int, bad_epoch: int, bad_step: int,
+                metrics: list[Any]) -> None:
+        loss, lr, test_loss, accuracy = (m.numpy().tolist() for m in metrics)
+        self.history.loss.extend(loss)
+        self.history.lr.extend(lr)
+        if self.has_test:
+            self.history.test_loss.extend(test_loss)
+            if self.targets.classification:
+                self.history.test_accuracy.extend(accuracy)
+        if bad_step and self.divergence is None:
+            self.divergence = Divergence(epoch=offset + bad_epoch, step=bad_step)
+

@@ -1,0 +1,75 @@
+"""Run directories: created exclusively (never overwritten), files written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from nnfw.errors import UsageError
+
+
+def create_run_dir(parent: str | Path, label: str) -> Path:
+    """A new directory under ``parent`` named so that runs sort by time; never an existing one."""
+    root = Path(parent)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"out: cannot create {str(root)!r}: {exc.strerror or exc}") from None
+    stem = time.strftime("%Y%m%d-%H%M%S") + "-" + re.sub(r"[^a-z0-9.-]+", "-", label.lower())
+    for attempt in range(1, 1000):
+        path = root / (stem if attempt == 1 else f"{stem}-{attempt}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"out: cannot write in {str(root)!r}: {exc.strerror or exc}") from None
+        return path
+    raise UsageError(f"out: too many runs named {stem!r} in {str(root)!r}")
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a temporary file in the same folder, then a rename."""
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write ``value`` as indented JSON, atomically."""
+    write_atomic(path, json.dumps(value, indent=2) + "\n")
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write rows (dicts with the same keys) as CSV with a header, atomically."""
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    write_atomic(path, buffer.getvalue())
+
+
+def save_model_atomic(model: Any, path: Path) -> None:
+    """Save a Keras model as ``.keras`` through a temporary file, then rename it into place."""
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,198 @@
+"""Training settings: defaults from plugins, then a TOML file, then command-line options.
+
+Keys mirror the command-line options (``batch-size``, ``output-activation``).
+A plugin choice is a name, or a table with ``name`` and the plugin's
+hyperparameters::
+
+    optimizer = "adam"          # or
+    [optimizer]
+    name = "sgdm"
+    beta = 0.95
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnfw.errors import UsageError
+from nnfw.params import Param
+from nnfw.registry import Registry
+from nnfw.suggest import unknown_name_message
+
+# setting -> the plugin kind it chooses from
+SLOTS: dict[str, str] = {
+    "dataset": "dataset",
+    "optimizer": "optimizer",
+    "loss": "loss",
+    "schedule": "schedule",
+    "activation": "activation",
+    "output-activation": "activation",
+    "init": "initializer",
+    "bias-init": "initializer",
+    "regularizer": "regularizer",
+}
+SLOT_HELP: dict[str, str] = {
+    "dataset": "the data set to train on",
+    "optimizer": "the optimizer",
+    "loss": "the loss",
+    "schedule": "the learning-rate schedule",
+    "activation": "the activation of hidden layers",
+    "output-activation": "the activation of the output layer",
+    "init": "the initializer of weights (kernels)",
+    "bias-init": "the initializer of biases",
+    "regularizer": "the regularizer of weights (never biases), or 'none'",
+}
+OPTIONAL_SLOTS = {"regularizer"}
+NONE = "none"
+
+SCALARS: tuple[Param, ...] = (
+    Param("lr", 0.1, "learning rate (the schedule's starting value)", bounds="(0, inf)"),
+    Param("epochs", 100, "passes over the training data", bounds="[1, inf)"),
+    Param("batch-size", 32, "rows per training step", bounds="[1, inf)"),
+    Param("seed", 116, "TensorFlow's global random seed (initial weights)"),
+    Param("hidden", "", "hidden layer sizes, comma-separated ('16,8'); empty for none"),
+    Param("bias", True, "give every layer a bias"),
+    Param("on-nan", "stop", "when the loss or a weight stops being finite",
+          choices=("stop", "continue")),
+    Param("out", "runs", "folder that receives the run directories"),
+)
+SCALAR_BY_NAME = {p.name: p for p in SCALARS}
+
+
+@dataclass
+class Settings:
+    """Every training setting, resolved: plugin names with checked hyperparameters, and scalars."""
+
+    choices: dict[str, str | None] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scalars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hidden(self) -> list[int]:
+        """The hidden layer sizes."""
+        return parse_hidden(self.scalars["hidden"])
+
+    def as_toml_dict(self) -> dict[str, Any]:
+        """A dict that, written as TOML, is a config file giving these exact settings."""
+        out: dict[str, Any] = dict(self.scalars)
+        for slot in SLOTS:
+            name = self.choices.get(slot)
+            out[slot] = {"name": name or NONE, **self.params.get(slot, {})}
+        return out
+
+
+def parse_hidden(value: Any) -> list[int]:
+    """Hidden sizes from '16,8', a list of ints, or '' / [] for none."""
+    items = value if isinstance(value, list) else [v for v in str(value).split(",") if v.strip()]
+    sizes = []
+    for item in items:
+        try:
+            size = int(str(item).strip())
+        except ValueError:
+            size = 0
+        if size < 1 or isinstance(item, bool):
+            raise UsageError(f"hidden: {value!r} is not a list of positive layer sizes like '16,8'")
+        sizes.append(size)
+    return sizes
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """The settings in a TOML config file, checked for unknown keys."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"config file {str(file)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"config file {str(file)!r} cannot be read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
+    known = [*SLOTS, *SCALAR_BY_NAME]
+    for key in data:
+        if key not in known:
+            raise UsageError(unknown_name_message(f"config file {str(file)!r}: unknown setting",
+                                                  key, known))
+    return data
+
+
+def split_choice(slot: str, value: Any) -> tuple[str | None, dict[str, Any]]:
+    """A slot's value from TOML as (plugin name or None, given hyperparameters)."""
+    if isinstance(value, Mapping):
+        params = dict(value)
+        name = params.pop("name", None)
+        if name is not None and not isinstance(name, str):
+            raise UsageError(f"{slot}.name: {name!r} is not a plugin name")
+        return name, params
+    if isinstance(value, str):
+        return value, {}
+    raise UsageError(f"{slot}: {value!r} is not a plugin name or a table of settings")
+
+
+def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None,
+                     options: Mapping[str, Any] | None = None,
+                     option_params: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
+    """Merge plugin defaults, a config file's settings and command-line options, and check them.
+
+    ``options`` hold plugin names and scalar values (strings are parsed);
+    ``option_params`` hold ``--slot.key value`` hyperparameters per slot.
+    A plugin chosen on the command line drops the config file's
+    hyperparameters for that slot, which belonged to another plugin.
+    """
+    config = dict(config or {})
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    option_params = option_params or {}
+    settings = Settings()
+    for slot, kind in SLOTS.items():
+        name, params = split_choice(slot, config[slot]) if slot in config else (None, {})
+        if slot in options:
+            cli_name = options[slot]
+            if cli_name != name:
+                params = {}
+            name = cli_name
+        if name is None:
+            name = _default(registry, slot)
+        params = {**params, **option_params.get(slot, {})}
+        if name is None or name == NONE:
+            if slot not in OPTIONAL_SLOTS:
+                raise UsageError(f"{slot}: a plugin name is needed; accepted: "
+                                 + ", ".join(registry.names(kind)))
+            if params:
+                raise UsageError(f"{slot}: hyperparameters {sorted(params)} given but no {slot} chosen")
+            settings.choices[slot] = None
+            continue
+        entry = registry.get(kind, name)
+        settings.choices[slot] = name
+        settings.params[slot] = entry.resolve(params)
+    for param in SCALARS:
+        if param.name in options:
+            value = options[param.name]
+            is_text = isinstance(value, str) and param.type is not str
+            settings.scalars[param.name] = param.parse(value) if is_text else param.check(value)
+        elif param.name in config:
+            settings.scalars[param.name] = _from_config(param, config[param.name])
+        else:
+            settings.scalars[param.name] = param.default
+    parse_hidden(settings.scalars["hidden"])
+    return settings
+
+
+def _from_config(param: Param, value: Any) -> Any:
+    if param.name == "hidden" and isinstance(value, list):
+        return ",".join(str(size) for size in parse_hidden(value))
+    return param.check(value)
+
+
+def _default(registry: Registry, slot: str) -> str | None:
+    found = registry.defaults.get(slot)
+    if found is None:
+        return None
+    value, plugin = found
+    if not isinstance(value, str):
+        raise UsageError(f"plugin {plugin!r} gives {slot} the default {value!r}, not a plugin name")
+    return value

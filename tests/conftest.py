@@ -1,0 +1,51 @@
+"""Shared fixtures: quiet TensorFlow, planted plugin distributions, running the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def plant_distribution(root: Path, dist: str, modules: dict[str, str],
+                       entry_points: dict[str, str]) -> Path:
+    """Lay out an installed-looking distribution under ``root`` (put it on PYTHONPATH to use it).
+
+    ``modules`` maps module names to source; ``entry_points`` maps plugin names
+    to ``module`` or ``module:attr`` in the ``nnfw`` group.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for module, source in modules.items():
+        (root / f"{module}.py").write_text(textwrap.dedent(source))
+    info = root / f"{dist.replace('-', '_')}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    lines = "\n".join(f"{name} = {target}" for name, target in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[nnfw]\n{lines}\n")
+    return root
+
+
+def run_nnfw(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+             timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m nnfw ARGS`` in a fresh process and capture its output."""
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "nnfw", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def broken_plugin_env(tmp_path: Path) -> dict[str, str]:
+    """PYTHONPATH with an installed-looking plugin 'broken-lion' whose module raises on import."""
+    root = plant_distribution(
+        tmp_path / "site", "nnfw-broken-lion",
+        {"broken_lion": "raise RuntimeError('this plugin is broken on purpose')\n"},
+        {"broken-lion": "broken_lion"})
+    return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}

@@ -1,0 +1,167 @@
+"""The command line: listing without TensorFlow, training, settings from options and files, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import run_nnfw
+from nnfw.cli import main
+
+BUILT_INS = {
+    "optimizer": {"sgd", "sgdm", "adagrad", "rmsprop", "adam"},
+    "schedule": {"constant", "exponential"},
+    "activation": {"sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax"},
+    "loss": {"mse", "cost-profit", "cross-entropy"},
+    "regularizer": {"l2", "l1"},
+    "initializer": {"he-normal", "normal", "truncated-normal", "zeros", "constant"},
+    "dataset": {"iris", "yogurt", "dot", "csv"},
+}
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in this process; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list-plugins"], ["list", "optimizers"],
+                                  ["describe", "rmsprop"]])
+def test_listing_never_imports_tensorflow(args: list[str]) -> None:
+    code = ("import sys\nfrom nnfw.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "heavy = sorted(m for m in ('tensorflow', 'keras', 'sklearn', 'matplotlib')"
+            " if m in sys.modules)\nprint('HEAVY', heavy)")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=True)
+    assert "HEAVY []" in done.stdout
+
+
+def test_import_nnfw_does_not_import_tensorflow() -> None:
+    done = subprocess.run([sys.executable, "-c", "import sys, nnfw; nnfw.registry();"
+                           "print('tensorflow' in sys.modules, 'keras' in sys.modules)"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"
+
+
+def test_list_plugins_json_shows_every_built_in(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "list-plugins", "--json")
+    assert code == 0
+    plugins = json.loads(out)
+    assert {"name", "distribution", "version", "status", "error", "provides"} <= set(plugins[0])
+    provided: dict[str, set[str]] = {}
+    for plugin in plugins:
+        if plugin["distribution"] == "nnfw":
+            assert plugin["status"] == "ok", plugin
+            for kind, names in plugin["provides"].items():
+                provided.setdefault(kind, set()).update(names)
+    assert provided == BUILT_INS
+    # one concept per plugin: no built-in plugin provides more than one entry
+    assert all(sum(map(len, p["provides"].values())) <= 1 for p in plugins
+               if p["distribution"] == "nnfw")
+
+
+def test_list_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "list", "optimizers")
+    assert code == 0 and all(name in out for name in BUILT_INS["optimizer"])
+    code, out, _ = cli(capsys, "describe", "sgdm")
+    assert code == 0 and "beta" in out and "default 0.9" in out and "[0, 1)" in out
+    code, out, _ = cli(capsys, "describe", "constant")  # a schedule and an initializer
+    assert "(schedule" in out and "(initializer" in out
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["train", "--optimizer", "rmsprp"], "unknown optimizer 'rmsprp'; did you mean 'rmsprop'?"),
+    (["train", "--optimizer", "sgdm", "--optimizer.bta", "0.5"], "did you mean 'beta'"),
+    (["train", "--optimizer", "sgdm", "--optimizer.beta", "2"], "optimizer 'sgdm'.beta: 2.0 is out"),
+    (["train", "--lr", "-1"], "lr: -1.0 is out of range; accepted: a number in (0, inf)"),
+    (["train", "--epochs", "0"], "epochs: 0 is out of range"),
+    (["train", "--epochs", "many"], "epochs: 'many' is not a whole number"),
+    (["train", "--hidden", "4,x"], "hidden: '4,x' is not a list of positive layer sizes"),
+    (["train", "--config", "no-such.toml"], "config file 'no-such.toml' does not exist"),
+    (["train", "--optimzer.beta", "1"], "unknown plugin setting '--optimzer.beta'"),
+    (["list", "optimisers"], "did you mean 'optimizers'"),
+    (["describe", "rmsprob"], "did you mean 'rmsprop'"),
+])
+def test_bad_input_is_one_line_with_exit_code_2(capsys: pytest.CaptureFixture[str],
+                                                args: list[str], expected: str) -> None:
+    code, _, err = cli(capsys, *args)
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_train_json_and_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "train", "--epochs", "3", "--out", str(tmp_path), "--json",
+                       "--optimizer", "sgdm", "--optimizer.beta", "0.5")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["epochs_run"] == 3 and summary["diverged"] is False
+    assert set(summary["final"]) >= {"loss", "test_accuracy"}
+    assert summary["train_seconds"] > 0
+    assert set(summary["weights"]) == {"nnfw/output/kernel", "nnfw/output/bias"}
+    run = Path(summary["run_dir"])
+    assert run.parent == tmp_path
+    assert {p.name for p in run.iterdir()} == {"settings.toml", "history.csv", "summary.json",
+                                               "model.keras"}
+    settings = tomllib.loads((run / "settings.toml").read_text())
+    assert settings["optimizer"] == {"name": "sgdm", "beta": 0.5}
+    assert len((run / "history.csv").read_text().splitlines()) == 1 + 3
+    # the saved settings are a config file that gives the same run again
+    code, out, _ = cli(capsys, "train", "--config", str(run / "settings.toml"), "--json")
+    again = json.loads(out)
+    assert again["final"] == summary["final"] and again["run_dir"] != summary["run_dir"]
+
+
+def test_options_override_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'epochs = 2\nout = "{tmp_path}"\nlr = 0.05\n[optimizer]\nname = "sgdm"\nbeta = 0.8\n')
+    code, out, _ = cli(capsys, "train", "--config", str(config), "--epochs", "1", "--json")
+    assert code == 0 and json.loads(out)["epochs_run"] == 1
+    run = Path(json.loads(out)["run_dir"])
+    saved = tomllib.loads((run / "settings.toml").read_text())
+    assert saved["lr"] == 0.05 and saved["optimizer"] == {"name": "sgdm", "beta": 0.8}
+    # choosing another optimizer drops the file's sgdm hyperparameters
+    code, out, _ = cli(capsys, "train", "--config", str(config), "--optimizer", "adam", "--json")
+    saved = tomllib.loads((Path(json.loads(out)["run_dir"]) / "settings.toml").read_text())
+    assert saved["optimizer"]["name"] == "adam" and "beta" not in saved["optimizer"]
+
+
+def test_bad_config_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("epochs = = 3\n")
+    code, _, err = cli(capsys, "train", "--config", str(bad))
+    assert code == 2 and "is not valid TOML" in err
+    bad.write_text("epocs = 3\n")
+    code, _, err = cli(capsys, "train", "--config", str(bad))
+    assert code == 2 and "unknown setting 'epocs'; did you mean 'epochs'" in err
+
+
+def test_loss_that_does_not_fit_the_data(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "train", "--dataset", "yogurt", "--loss", "cross-entropy")
+    assert code == 2 and "is regression; losses that fit: cost-profit, mse" in err
+
+
+def test_python_dash_m_and_a_broken_plugin(tmp_path: Path, broken_plugin_env: dict[str, str]) -> None:
+    listing = run_nnfw("list-plugins", env=broken_plugin_env)
+    assert listing.returncode == 0
+    assert "broken-lion" in listing.stdout and "RuntimeError: this plugin is broken on purpose" in (
+        listing.stdout)
+    trained = run_nnfw("train", "--epochs", "2", "--out", str(tmp_path), "--json",
+                       env=broken_plugin_env)
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout)["epochs_run"] == 2
+    assert "plugin 'broken-lion' (nnfw-broken-lion 0.1) error" in trained.stderr
+    asked = run_nnfw("train", "--optimizer", "broken-lion", env=broken_plugin_env)
+    assert asked.returncode == 2 and "it may come from plugin 'broken-lion'" in asked.stderr
+    disabled = run_nnfw("list-plugins", env={**broken_plugin_env,
+                                             "NNFW_DISABLE_PLUGINS": "broken-lion"})
+    assert "disabled" in disabled.stdout and "RuntimeError" not in disabled.stdout
+    strict = run_nnfw("list-plugins", env={**broken_plugin_env, "NNFW_STRICT_PLUGINS": "1"})
+    assert strict.returncode != 0 and "Traceback" in strict.stderr

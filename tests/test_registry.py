@@ -1,0 +1,156 @@
+"""The registry: loading plugins, validating registrations, isolating broken plugins, clashes."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import pytest
+from nnfw import Param, UsageError, hookimpl
+from nnfw.registry import Candidate, load_registry
+
+
+def make_plugin(name: str, **hooks: Any) -> types.ModuleType:
+    """A plugin module object whose attributes are the given hook implementations."""
+    module = types.ModuleType(name)
+    for hook, function in hooks.items():
+        setattr(module, hook, hookimpl(function))
+    return module
+
+
+def optimizers(*names: str, params: tuple[Param, ...] = ()) -> Any:
+    def register_optimizers(register: Any) -> None:
+        for name in names:
+            register(name, lambda learning_rate, _name=name, **kw: ("built", _name, learning_rate, kw),
+                     description=f"the {name} optimizer", params=params)
+    return register_optimizers
+
+
+def candidate(name: str, module: Any, dist: str | None = None) -> Candidate:
+    return Candidate(name, lambda: module, dist, "1.0" if dist else None)
+
+
+def raising_loader() -> Any:
+    raise ImportError("no module named 'torch'")
+
+
+def test_entries_are_found_by_kind_and_built_with_checked_hyperparameters() -> None:
+    beta = Param("beta", 0.9, "smoothing", bounds="[0, 1)")
+    registry = load_registry([candidate("a", make_plugin("a", register_optimizers=optimizers(
+        "fast", params=(beta,))))])
+    entry = registry.get("optimizer", "fast")
+    assert entry.plugin == "a" and entry.description == "the fast optimizer"
+    assert entry.build(0.5, beta=0.5) == ("built", "fast", 0.5, {"beta": 0.5})
+    assert entry.build(0.5)[3] == {"beta": 0.9}
+    with pytest.raises(UsageError, match=r"beta: 1\.5 is out of range; accepted: a number in \[0, 1\)"):
+        entry.build(0.5, beta=1.5)
+    with pytest.raises(UsageError, match="no hyperparameter 'betta'; did you mean 'beta'"):
+        entry.build(0.5, betta=0.5)
+
+
+def test_load_order_is_sorted_whatever_order_plugins_come_in() -> None:
+    plugins = [candidate(n, make_plugin(n)) for n in ("b", "c", "a")]
+    names = [p.name for p in load_registry(plugins).plugins]
+    assert names == ["a", "b", "c"]
+
+
+def test_unknown_name_lists_accepted_names_and_the_closest() -> None:
+    registry = load_registry([candidate("a", make_plugin("a", register_optimizers=optimizers(
+        "rmsprop", "adam")))])
+    with pytest.raises(UsageError) as info:
+        registry.get("optimizer", "rmsporp")
+    message = str(info.value)
+    assert "did you mean 'rmsprop'" in message and "Accepted: adam, rmsprop" in message
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_work() -> None:
+    good = candidate("good", make_plugin("good", register_optimizers=optimizers("sgd")))
+    bad = Candidate("lion", raising_loader, "nnfw-lion", "0.3")
+    registry = load_registry([bad, good])
+    record = {p.name: p for p in registry.plugins}["lion"]
+    assert record.status == "error" and "ImportError: no module named 'torch'" in record.error
+    assert registry.get("optimizer", "sgd").plugin == "good"
+    line = registry.problems()[0]
+    assert "'lion'" in line and "nnfw-lion 0.3" in line and "NNFW_DISABLE_PLUGINS=lion" in line
+    with pytest.raises(UsageError, match="it may come from plugin 'lion'"):
+        registry.get("optimizer", "lion")
+
+
+def test_strict_mode_reraises_the_plugin_error() -> None:
+    with pytest.raises(ImportError, match="torch"):
+        load_registry([Candidate("lion", raising_loader)], strict=True)
+
+
+def test_a_hook_that_raises_drops_only_that_plugin() -> None:
+    def register_losses(register: Any) -> None:
+        raise ValueError("boom")
+
+    registry = load_registry([
+        candidate("bad", make_plugin("bad", register_losses=register_losses)),
+        candidate("good", make_plugin("good", register_optimizers=optimizers("sgd"))),
+    ])
+    statuses = {p.name: (p.status, p.error) for p in registry.plugins}
+    assert statuses["bad"] == ("error", "ValueError: boom")
+    assert statuses["good"] == ("ok", None)
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (("Bad Name",), "not a lower-case slug"),
+    (("adam", "adam"), "registers optimizer 'adam' twice"),
+])
+def test_invalid_registrations_name_the_plugin(names: tuple[str, ...], message: str) -> None:
+    registry = load_registry([candidate("p", make_plugin("p", register_optimizers=optimizers(*names)))])
+    record = registry.plugins[0]
+    assert record.status == "error" and message in record.error
+    assert registry.entries("optimizer") == []
+
+
+def test_register_checks_description_params_and_factory() -> None:
+    def register_losses(register: Any) -> None:
+        register("mine", "not callable", description="x")
+
+    registry = load_registry([candidate("p", make_plugin("p", register_losses=register_losses))])
+    assert "is not callable" in registry.plugins[0].error
+
+
+def test_a_misspelt_hook_is_an_error_with_a_suggestion() -> None:
+    registry = load_registry([candidate("p", make_plugin("p", register_optimiser=optimizers("x")))])
+    assert "unknown hook 'register_optimiser'; did you mean 'register_optimizers'" in (
+        registry.plugins[0].error)
+
+
+def test_the_same_name_from_two_plugins_is_a_clash_never_resolved_silently() -> None:
+    registry = load_registry([
+        candidate("one", make_plugin("one", register_optimizers=optimizers("adam"))),
+        candidate("two", make_plugin("two", register_optimizers=optimizers("adam"))),
+    ])
+    assert [p.status for p in registry.plugins] == ["clash", "clash"]
+    with pytest.raises(UsageError, match="choose one: one:adam, two:adam"):
+        registry.get("optimizer", "adam")
+    assert registry.get("optimizer", "two:adam").plugin == "two"
+    assert registry.names("optimizer") == ["one:adam", "two:adam"]
+
+
+def test_disabled_plugins_are_listed_but_not_loaded() -> None:
+    def never() -> Any:
+        raise AssertionError("a disabled plugin must not be imported")
+
+    registry = load_registry([Candidate("lion", never, "nnfw-lion"),
+                              Candidate("other", never, "nnfw-other")],
+                             disabled=["lion", "NNFW_OTHER"])
+    assert [p.status for p in registry.plugins] == ["disabled", "disabled"]
+
+
+def test_defaults_that_plugins_disagree_on_are_not_used() -> None:
+    def defaults(value: str) -> Any:
+        def register_defaults(register: Any) -> None:
+            register("optimizer", value)
+            register("dataset", "iris")
+        return register_defaults
+
+    registry = load_registry([candidate("a", make_plugin("a", register_defaults=defaults("sgd"))),
+                              candidate("b", make_plugin("b", register_defaults=defaults("adam")))])
+    assert "optimizer" not in registry.defaults
+    assert registry.defaults["dataset"] == ("iris", "a")
+    assert registry.plugins[0].status == "clash" and "disagrees" in registry.plugins[0].error
+
