@@ -23,10 +23,12 @@ from nnfw.data import Dataset
 from nnfw.errors import NnfwError, PluginError, UsageError
 from nnfw.hookspecs import hookimpl
 from nnfw.params import Param
+from nnfw.suggest import unknown_name_message
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Dataset", "NnfwError", "Param", "PluginError", "UsageError", "activation", "dataset",
     "hookimpl", "initializer", "loss", "optimizer", "registry", "regularizer", "schedule",
+    "unknown_name_message",
 ]

@@ -18,9 +18,10 @@ class Dataset:
     """A data set split into train and test parts, as numpy arrays.
 
     Features are float32 arrays of shape (rows, features). For classification,
-    targets are integer class ids of shape (rows,) and ``num_classes`` says how
-    many; for regression, float32 arrays of shape (rows, outputs). The test
-    part may have no rows. Construction checks shapes and values.
+    targets are integer class ids of shape (rows,), ``num_classes`` says how
+    many and ``class_names`` may name them in id order; for regression, targets
+    are float32 arrays of shape (rows, outputs). The test part may have no
+    rows. Construction checks shapes and values.
     """
 
     x_train: np.ndarray
@@ -31,6 +32,7 @@ class Dataset:
     num_classes: int = 0
     feature_names: tuple[str, ...] = ()
     name: str = "data"
+    class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task not in ("classification", "regression"):
@@ -48,6 +50,9 @@ class Dataset:
                 raise UsageError(f"{self.name}: {part} part has {len(x)} feature rows but {len(y)} targets")
         if len(self.x_train) == 0:
             raise UsageError(f"{self.name}: the training part has no rows")
+        if self.class_names and len(self.class_names) != self.num_classes:
+            raise UsageError(f"{self.name}: {len(self.class_names)} class names for "
+                             f"{self.num_classes} classes")
         if not self.feature_names:
             self.feature_names = tuple(f"x{i + 1}" for i in range(self.x_train.shape[1]))
 
