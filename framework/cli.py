@@ -18,6 +18,7 @@ from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import NnfwError, UsageError
 from nnfw.params import Param
 from nnfw.registry import Registry
+from nnfw.rundir import json_text
 from nnfw.settings import SCALARS, SLOT_HELP, SLOTS, read_config, resolve_settings
 from nnfw.suggest import unknown_name_message
 
@@ -166,7 +167,7 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, **options:
                               on_chunk=progress.update)
     summary = result.summary()
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(json_text(summary))
     else:
         click.echo(_report(summary))
     if result.divergence is not None:

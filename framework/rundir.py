@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -50,9 +51,24 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+def json_text(value: Any, indent: int | None = None) -> str:
+    """Strict JSON: NaN and infinities (which JSON lacks) become null."""
+    return json.dumps(_finite(value), indent=indent, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_json(path: Path, value: Any) -> None:
-    """Write ``value`` as indented JSON, atomically."""
-    write_atomic(path, json.dumps(value, indent=2) + "\n")
+    """Write ``value`` as indented strict JSON, atomically."""
+    write_atomic(path, json_text(value, indent=2) + "\n")
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
