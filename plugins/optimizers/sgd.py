@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from nnfw import hookimpl
+from nnfw_plugins.optimizers.common import lecture_optimizer_base
 
 
 @hookimpl
@@ -27,14 +28,15 @@ def optimizer_class() -> type:
     from keras import ops
 
     @keras.saving.register_keras_serializable(package="nnfw")
-    class LectureSGD(keras.optimizers.Optimizer):
+    class LectureSGD(lecture_optimizer_base()):
         """``w -= lr * g`` for every variable."""
 
-        def __init__(self, learning_rate: Any = 0.01, name: str = "lecture_sgd", **kwargs: Any):
-            super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        default_name = "lecture_sgd"
 
         def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
-            lr = ops.cast(learning_rate, variable.dtype)
-            self.assign_sub(variable, ops.multiply(lr, ops.cast(gradient, variable.dtype)))
+            """``w -= lr * g``."""
+            lr = self.constant(learning_rate, variable)
+            g = self.constant(gradient, variable)
+            self.assign_sub(variable, ops.multiply(lr, g))
 
     return LectureSGD

@@ -1,0 +1,53 @@
+"""Adagrad, as the lecture writes it: divide by the root of the summed squared gradients."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from nnfw import hookimpl
+from nnfw_plugins.optimizers.common import defaults, epsilon_param, lecture_optimizer_base
+
+PARAMS = (epsilon_param(),)
+
+
+@hookimpl
+def register_optimizers(register):
+    """Register ``adagrad``."""
+    register("adagrad", build,
+             description="Adagrad, the lecture's form (Keras' Adagrad starts v at 0.1 "
+                         "and adds epsilon 1e-7 inside the root).",
+             formula="v += g^2;  w -= lr * g / (sqrt(v) + epsilon)   (v starts at 0)",
+             params=PARAMS)
+
+
+def build(learning_rate: Any, **hyperparameters: Any) -> Any:
+    """A Keras optimizer applying the lecture's Adagrad rule."""
+    return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+
+
+@functools.cache
+def optimizer_class() -> type:
+    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="nnfw")
+    class LectureAdagrad(lecture_optimizer_base()):
+        """``v += g^2; w -= lr*g/(sqrt(v) + epsilon)``, one slot ``v`` per variable."""
+
+        slot_names = ("v",)
+        hyperparameters = defaults(PARAMS)
+        default_name = "lecture_adagrad"
+
+        def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
+            """One step of the lecture's Adagrad, in the lecture's operation order."""
+            lr = self.constant(learning_rate, variable)
+            g = self.constant(gradient, variable)
+            (v,) = self.slots(variable)
+            v_new = ops.add(v, ops.square(g))
+            self.assign(v, v_new)
+            denominator = ops.add(ops.sqrt(v_new), self.constant(self.epsilon, variable))
+            self.assign_sub(variable, ops.divide(ops.multiply(lr, g), denominator))
+
+    return LectureAdagrad

@@ -1,0 +1,62 @@
+"""RMSProp, as the lecture writes it: divide by the root of a running mean of squared gradients."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from nnfw import hookimpl
+from nnfw_plugins.optimizers.common import (
+    beta_param,
+    defaults,
+    epsilon_param,
+    lecture_optimizer_base,
+)
+
+PARAMS = (beta_param("beta", 0.9, "decay of the running mean of the squared gradients (v)"),
+          epsilon_param())
+
+
+@hookimpl
+def register_optimizers(register):
+    """Register ``rmsprop``."""
+    register("rmsprop", build,
+             description="RMSProp, the lecture's form (Keras' RMSprop adds epsilon 1e-7 "
+                         "inside the root).",
+             formula="v = beta*v + (1-beta)*g^2;  w -= lr * g / (sqrt(v) + epsilon)"
+                     "   (v starts at 0)",
+             params=PARAMS)
+
+
+def build(learning_rate: Any, **hyperparameters: Any) -> Any:
+    """A Keras optimizer applying the lecture's RMSProp rule."""
+    return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+
+
+@functools.cache
+def optimizer_class() -> type:
+    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="nnfw")
+    class LectureRMSProp(lecture_optimizer_base()):
+        """``v = beta*v + (1-beta)*g^2; w -= lr*g/(sqrt(v) + epsilon)``, one slot ``v``."""
+
+        slot_names = ("v",)
+        hyperparameters = defaults(PARAMS)
+        default_name = "lecture_rmsprop"
+
+        def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
+            """One step of the lecture's RMSProp, in the lecture's operation order."""
+            lr = self.constant(learning_rate, variable)
+            g = self.constant(gradient, variable)
+            (v,) = self.slots(variable)
+            beta = self.constant(self.beta, variable)
+            rest = self.constant(1.0 - self.beta, variable)
+            v_new = ops.add(ops.multiply(beta, v), ops.multiply(rest, ops.square(g)))
+            self.assign(v, v_new)
+            denominator = ops.add(ops.sqrt(v_new), self.constant(self.epsilon, variable))
+            self.assign_sub(variable, ops.divide(ops.multiply(lr, g), denominator))
+
+    return LectureRMSProp
