@@ -1,0 +1,28 @@
+"""Constant initialization: every value the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnfw import Param, hookimpl
+from nnfw_plugins.initializers._initializer import initializer_class
+
+
+@hookimpl
+def register_initializers(register):
+    """Register ``constant``."""
+    register("constant", build, description="Every value the same constant.",
+             formula="w = value",
+             params=[Param("value", 0.1, "the value of every element")])
+
+
+def constant(shape: tuple[int, ...], dtype: Any, value: float) -> Any:
+    """``tf.fill(shape, value)`` in ``dtype``."""
+    import tensorflow as tf
+
+    return tf.fill(shape, tf.constant(value, dtype=dtype))
+
+
+def build(value: float) -> Any:
+    """A serializable Keras constant initializer."""
+    return initializer_class("Constant", constant)(value=value)
