@@ -18,6 +18,7 @@ from nnfw.api import (
     registry,
     regularizer,
     schedule,
+    train,
 )
 from nnfw.data import Dataset
 from nnfw.errors import NnfwError, PluginError, UsageError
@@ -30,5 +31,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Dataset", "NnfwError", "Param", "PluginError", "UsageError", "activation", "dataset",
     "hookimpl", "initializer", "loss", "optimizer", "registry", "regularizer", "schedule",
-    "unknown_name_message",
+    "train", "unknown_name_message",
 ]

@@ -13,6 +13,7 @@ from nnfw.registry import Registry, disabled_from_env, load_registry, strict_fro
 if TYPE_CHECKING:
     import keras
     from nnfw.data import Dataset
+    from nnfw.runner import RunResult
 
 _loaded: Registry | None = None
 
@@ -69,3 +70,22 @@ def initializer(name: str, **hyperparameters: Any) -> keras.initializers.Initial
 def dataset(name: str, **hyperparameters: Any) -> Dataset:
     """The data set from the plugin entry ``name``, split into train and test parts."""
     return registry().get("dataset", name).build(**hyperparameters)
+
+
+def train(config: str | None = None, out: str | None = None,
+          params: dict[str, dict[str, Any]] | None = None, **options: Any) -> RunResult:
+    """Train as ``nnfw train`` does and return the result (history, model, summary).
+
+    ``config`` is a TOML file or an experiment name; ``options`` are the
+    command-line options with underscores (``batch_size=16``, ``optimizer="adam"``);
+    ``params`` holds plugin hyperparameters per setting (``{"optimizer": {"beta": 0.95}}``).
+    Nothing is written unless ``out`` names a folder for the run directory.
+    """
+    from nnfw.runner import run_training
+    from nnfw.settings import find_config, read_config, resolve_settings
+
+    loaded = registry()
+    settings_file = read_config(find_config(config, loaded)) if config else {}
+    given = {key.replace("_", "-"): value for key, value in options.items()}
+    settings = resolve_settings(loaded, settings_file, given, params)
+    return run_training(settings, loaded, out=out)

@@ -14,12 +14,21 @@ from typing import Any
 
 import click
 from nnfw.api import registry as get_registry
+from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import NnfwError, UsageError
 from nnfw.params import Param
 from nnfw.registry import Registry
 from nnfw.rundir import json_text
-from nnfw.settings import SCALARS, SLOT_HELP, SLOTS, read_config, resolve_settings
+from nnfw.settings import (
+    SCALARS,
+    SLOT_HELP,
+    SLOTS,
+    find_config,
+    parse_hidden,
+    read_config,
+    resolve_settings,
+)
 from nnfw.suggest import unknown_name_message
 
 EXIT_DIVERGED = 4
@@ -61,7 +70,7 @@ def list_plugins(as_json: bool) -> None:
 @click.argument("kind")
 def list_kind(kind: str) -> None:
     """The entries of one KIND (optimizers, losses, schedules, activations,
-    regularizers, initializers, datasets), with descriptions."""
+    regularizers, initializers, datasets, experiments), with descriptions."""
     wanted = PLURALS.get(kind) or (kind if kind in KINDS else None)
     if wanted is None:
         raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
@@ -112,6 +121,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
+@cli.command("complexity")
+@click.option("--inputs", type=click.IntRange(min=1), required=True, help="Input features.")
+@click.option("--hidden", default="", help="Hidden layer sizes, comma-separated ('4' or '16,8').")
+@click.option("--outputs", type=click.IntRange(min=1), required=True, help="Output units.")
+@click.option("--bias/--no-bias", default=True, help="Layers have biases (default: yes).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool) -> None:
+    """Layers, parameters and multiply-adds of a dense network, as the lecture counts them."""
+    counts = dense_complexity([inputs, *parse_hidden(hidden), outputs], bias)
+    click.echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
+
+
 def _slot_option(slot: str) -> Any:
     kind = SLOTS[slot]
     return click.option(f"--{slot}", _dest(slot), default=None, metavar="NAME",
@@ -145,8 +166,9 @@ def _train_options(func: Any) -> Any:
 
 @cli.command("train", context_settings={"ignore_unknown_options": True,
                                         "allow_extra_args": True})
-@click.option("--config", "config_path", default=None, metavar="FILE.toml",
-              help="Read settings from a TOML file; options given here override it.")
+@click.option("--config", "config_path", default=None, metavar="FILE.toml|EXPERIMENT",
+              help="Read settings from a TOML file, or a registered experiment's "
+                   "('nnfw list experiments'); options given here override it.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout at the end.")
 @_train_options
 @click.pass_context
@@ -154,12 +176,12 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, **options:
     """Train a model. Set a chosen plugin's hyperparameters as --SLOT.KEY VALUE,
     for example --optimizer.beta 0.95 or --loss.cost 99."""
     registry = _registry()
-    config = read_config(config_path) if config_path else {}
+    config = read_config(find_config(config_path, registry)) if config_path else {}
     given = {name.replace("_", "-"): value for name, value in options.items()}
     settings = resolve_settings(registry, config, given, parse_plugin_options(ctx.args))
     from nnfw.progress import Progress
     from nnfw.quiet import import_tensorflow_quietly
-    from nnfw.train import run_training
+    from nnfw.runner import run_training
 
     import_tensorflow_quietly()
     with Progress(settings.scalars["epochs"], quiet=as_json) as progress:
@@ -177,10 +199,8 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, **options:
 
 def _report(summary: dict[str, Any]) -> str:
     final = ", ".join(f"{k} {v:.7g}" for k, v in summary["final"].items())
-    c = summary["complexity"]
-    lines = [f"epochs: {summary['epochs_run']}  final: {final}",
-             f"model: {c['layers']} layers, {c['parameters']} parameters "
-             f"({c['weights']} w + {c['biases']} b), {c['multiply_adds']} multiply-adds per sample",
+    lines = [describe_complexity(Complexity(**summary["complexity"])),
+             f"epochs: {summary['epochs_run']}  final: {final}",
              f"training time: {summary['train_seconds']:.3f} s"]
     if "weights" in summary:
         lines.append("weights: " + json.dumps(summary["weights"]))

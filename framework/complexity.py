@@ -34,3 +34,15 @@ def dense_complexity(sizes: list[int], bias: bool = True) -> Complexity:
     biases = sum(b for _, b in pairs) if bias else 0
     return Complexity(layers=len(pairs), weights=weights, biases=biases,
                       parameters=weights + biases, multiply_adds=weights)
+
+
+def describe_complexity(c: Complexity) -> str:
+    """The counts as a few lines for a person, saying what is and is not counted."""
+    return "\n".join([
+        f"layers: {c.layers} (hidden + output; the input layer is not counted)",
+        f"weights: {c.weights}",
+        f"biases: {c.biases}",
+        f"parameters: {c.parameters} (all w + all b)",
+        f"multiply-adds: {c.multiply_adds} per sample, one forward pass "
+        "(a dense layer counts inputs x outputs; biases and activations are not counted)",
+    ])

@@ -19,6 +19,7 @@ KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "regularizer": ("regularizers", "register_regularizers", {}),
     "initializer": ("initializers", "register_initializers", {}),
     "dataset": ("datasets", "register_datasets", {}),
+    "experiment": ("experiments", "register_experiments", {}),
 }
 PLURALS = {plural: kind for kind, (plural, _, _) in KINDS.items()}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

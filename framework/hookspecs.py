@@ -101,6 +101,16 @@ def register_datasets(register: Register) -> None:
 
 
 @hookspec
+def register_experiments(register: Register) -> None:
+    """Register ready-made experiments: named training set-ups.
+
+    The factory takes no arguments and returns the path of a TOML config file
+    (the same format as ``nnfw train --config``); ``nnfw train --config NAME``
+    runs it, and ``nnfw list experiments`` lists them.
+    """
+
+
+@hookspec
 def register_defaults(register: Callable[[str, Any], None]) -> None:
     """Register default settings for ``nnfw train``: ``register("optimizer", "sgd")``.
 

@@ -100,6 +100,14 @@ def parse_hidden(value: Any) -> list[int]:
     return sizes
 
 
+def find_config(name: str, registry: Registry) -> Path:
+    """The config file ``name`` names: a file path, or else a registered experiment's file."""
+    path = Path(name)
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return path
+    return Path(registry.get("experiment", name).factory())
+
+
 def read_config(path: str | Path) -> dict[str, Any]:
     """The settings in a TOML config file, checked for unknown keys."""
     file = Path(path)
