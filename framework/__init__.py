@@ -13,6 +13,7 @@ from nnfw.api import (
     activation,
     dataset,
     initializer,
+    load_model,
     loss,
     optimizer,
     registry,
@@ -30,6 +31,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Dataset", "NnfwError", "Param", "PluginError", "UsageError", "activation", "dataset",
-    "hookimpl", "initializer", "loss", "optimizer", "registry", "regularizer", "schedule",
+    "hookimpl", "initializer", "load_model", "loss", "optimizer", "registry", "regularizer", "schedule",
     "train", "unknown_name_message",
 ]

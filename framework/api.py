@@ -12,6 +12,7 @@ from nnfw.registry import Registry, disabled_from_env, load_registry, strict_fro
 
 if TYPE_CHECKING:
     import keras
+
     from nnfw.data import Dataset
     from nnfw.runner import RunResult
 
@@ -89,3 +90,10 @@ def train(config: str | None = None, out: str | None = None,
     given = {key.replace("_", "-"): value for key, value in options.items()}
     settings = resolve_settings(loaded, settings_file, given, params)
     return run_training(settings, loaded, out=out)
+
+
+def load_model(path: str) -> keras.Model:
+    """Load a model that nnfw saved (``RUN_DIR/model.keras``), with its plugins' classes."""
+    from nnfw.saved import load_model as load
+
+    return load(path, registry())

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
+
 from nnfw.api import registry as get_registry
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import keras
     import numpy as np
+
     from nnfw.model import Targets
 
 CHUNK_SECONDS = 0.5  # aim for this much work per compiled call, so progress stays live

@@ -12,6 +12,7 @@ from nnfw.settings import SLOTS, Settings
 if TYPE_CHECKING:
     import keras
     import numpy as np
+
     from nnfw.data import Dataset
 
 

@@ -14,6 +14,7 @@ from importlib import metadata
 from typing import Any
 
 import pluggy
+
 from nnfw import hookspecs
 from nnfw.entries import KINDS, Entry, make_entry
 from nnfw.errors import PluginError, UsageError

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keras
-import nnfw
 import numpy as np
 import pytest
 import tensorflow as tf
+
+import nnfw
 from nnfw import UsageError
 
 NAMES = ["sigmoid", "tanh", "relu", "leaky-relu", "linear", "softmax"]

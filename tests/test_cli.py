@@ -8,7 +8,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import nnfw
 from conftest import run_nnfw
 from nnfw.cli import main
 
@@ -166,3 +169,21 @@ def test_python_dash_m_and_a_broken_plugin(tmp_path: Path, broken_plugin_env: di
     assert "disabled" in disabled.stdout and "RuntimeError" not in disabled.stdout
     strict = run_nnfw("list-plugins", env={**broken_plugin_env, "NNFW_STRICT_PLUGINS": "1"})
     assert strict.returncode != 0 and "Traceback" in strict.stderr
+
+
+def test_saved_model_loads_in_a_fresh_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "train", "--config", "dot-l2", "--epochs", "2", "--out", str(tmp_path),
+                       "--json", "--activation", "leaky-relu", "--optimizer", "adam")
+    assert code == 0
+    run = Path(json.loads(out)["run_dir"])
+    script = ("import sys, numpy as np, nnfw\n"
+              "model = nnfw.load_model(sys.argv[1])\n"
+              "x = np.array([[0.5, -1.0], [2.0, 0.1]], dtype='float32')\n"
+              "print(type(model.optimizer).__name__, model(x).numpy().ravel().tolist())")
+    done = subprocess.run([sys.executable, "-c", script, str(run / "model.keras")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    here = nnfw.load_model(str(run / "model.keras"))
+    expected = here(np.array([[0.5, -1.0], [2.0, 0.1]], dtype="float32")).numpy().ravel().tolist()
+    name, values = done.stdout.strip().split(" ", 1)
+    assert name == "LectureAdam" and json.loads(values) == pytest.approx(expected, rel=1e-6)

@@ -8,9 +8,10 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import nnfw
 import numpy as np
 import pytest
+
+import nnfw
 from nnfw_plugins.datasets import dot
 
 DOT_CSV = Path(__file__).parent / "data" / "dot.csv"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-import nnfw
 import numpy as np
 import pytest
+
+import nnfw
 from nnfw.complexity import dense_complexity
 from nnfw.runner import RunResult
 

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
-import nnfw
 import numpy as np
 import pytest
 import tensorflow as tf
+
+import nnfw
 
 F32 = np.float32
 NAMES = ("sgd", "sgdm", "adagrad", "rmsprop", "adam")

@@ -6,6 +6,7 @@ import types
 from typing import Any
 
 import pytest
+
 from nnfw import Param, UsageError, hookimpl
 from nnfw.registry import Candidate, load_registry
 

@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import keras
-import nnfw
 import numpy as np
 import pytest
 import tensorflow as tf
+
+import nnfw
 from nnfw import UsageError
 
 RTOL, ATOL = 1e-6, 1e-7

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from nnfw import UsageError
 from nnfw.entries import Entry
 from nnfw.registry import Candidate, Registry, load_registry
