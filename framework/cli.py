@@ -15,11 +15,12 @@ from typing import Any
 import click
 
 from nnfw.api import registry as get_registry
+from nnfw.api import use_registry
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import NnfwError, UsageError
 from nnfw.params import Param
-from nnfw.registry import Registry
+from nnfw.registry import DISABLE_ENV, STRICT_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.settings import (
     SCALARS,
@@ -45,9 +46,19 @@ def _registry() -> Registry:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nnfw")
-def cli() -> None:
+@click.option("--strict-plugins", is_flag=True,
+              help=f"Re-raise plugin errors with their traceback (or set {STRICT_ENV}=1).")
+@click.option("--disable-plugins", metavar="NAMES", default=None,
+              help=f"Comma-separated plugin or distribution names to turn off (or set {DISABLE_ENV}).")
+def cli(strict_plugins: bool, disable_plugins: str | None) -> None:
     """Train small neural networks from plugins: optimizers, losses, schedules,
     activations, regularizers, initializers and data sets, each chosen by name."""
+    if strict_plugins or disable_plugins is not None:
+        if strict_plugins:
+            os.environ[STRICT_ENV] = "1"
+        if disable_plugins is not None:
+            os.environ[DISABLE_ENV] = disable_plugins
+        use_registry(None)
 
 
 @cli.command("list-plugins")

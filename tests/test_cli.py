@@ -169,6 +169,10 @@ def test_python_dash_m_and_a_broken_plugin(tmp_path: Path, broken_plugin_env: di
     assert "disabled" in disabled.stdout and "RuntimeError" not in disabled.stdout
     strict = run_nnfw("list-plugins", env={**broken_plugin_env, "NNFW_STRICT_PLUGINS": "1"})
     assert strict.returncode != 0 and "Traceback" in strict.stderr
+    flagged = run_nnfw("--strict-plugins", "list-plugins", env=broken_plugin_env)
+    assert flagged.returncode != 0 and "broken on purpose" in flagged.stderr
+    off = run_nnfw("--disable-plugins", "nnfw-broken-lion", "list-plugins", env=broken_plugin_env)
+    assert off.returncode == 0 and "disabled" in off.stdout
 
 
 def test_saved_model_loads_in_a_fresh_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
