@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import keras
@@ -46,6 +46,18 @@ class History:
         return {k: v for k, v in self.rows()[-1].items() if k != "epoch"} if self.loss else {}
 
 
+class _Batches(NamedTuple):
+    """The data on the device: full batches stacked, the last short batch, the test part."""
+
+    x_full: Any
+    t_full: Any
+    x_rest: Any
+    t_rest: Any
+    x_test: Any
+    t_test: Any
+    y_test: Any
+
+
 @dataclass
 class Divergence:
     """Where the loss or a weight first stopped being finite (epoch from 0, step from 1)."""
@@ -55,11 +67,15 @@ class Divergence:
 
 
 class Trainer:
-    """Trains a built Keras model with a plugin's optimizer and loss, epochs at a time."""
+    """Trains a built Keras model with a plugin's optimizer and loss, epochs at a time.
+
+    With ``jit`` the chunk of epochs is compiled by XLA when the plugins' ops
+    allow it; otherwise (or when XLA fails to compile them) it runs as a graph.
+    """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: Any,
                  data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], targets: Targets,
-                 batch_size: int, stop_on_nan: bool = True) -> None:
+                 batch_size: int, stop_on_nan: bool = True, jit: bool = True) -> None:
         import tensorflow as tf
 
         x_train, y_train, x_test, y_test = data
@@ -72,19 +88,31 @@ class Trainer:
         self.steps_per_epoch = self.full_batches + (1 if self.rest else 0)
         cut = self.full_batches * self.batch_size
         t_train = targets.encode(y_train)
-        self._x_full = tf.constant(x_train[:cut].reshape(self.full_batches, self.batch_size, -1))
-        self._t_full = tf.constant(t_train[:cut].reshape(self.full_batches, self.batch_size, -1))
-        self._x_rest = tf.constant(x_train[cut:])
-        self._t_rest = tf.constant(t_train[cut:])
         self.has_test = len(x_test) > 0
-        self._x_test = tf.constant(x_test)
-        self._t_test = tf.constant(targets.encode(y_test))
-        self._y_test = tf.constant(y_test.astype("int32") if targets.classification else y_test)
+        self._data = _Batches(
+            x_full=tf.constant(x_train[:cut].reshape(self.full_batches, self.batch_size, -1)),
+            t_full=tf.constant(t_train[:cut].reshape(self.full_batches, self.batch_size, -1)),
+            x_rest=tf.constant(x_train[cut:]),
+            t_rest=tf.constant(t_train[cut:]),
+            x_test=tf.constant(x_test),
+            t_test=tf.constant(targets.encode(y_test)),
+            y_test=tf.constant(y_test.astype("int32") if targets.classification else y_test),
+        )
         self._variables = model.trainable_variables
         optimizer.build(self._variables)
-        self._run = tf.function(self._epochs, reduce_retracing=True)
+        self.jit = jit
+        self._capacity = 1
+        self._run: Any = None
+        self.traces = 0
         self.history = History()
         self.divergence: Divergence | None = None
+
+    def _compile(self, capacity: int) -> None:
+        """(Re)build the compiled chunk function for chunks of up to ``capacity`` epochs."""
+        import tensorflow as tf
+
+        self._capacity = capacity
+        self._run = tf.function(self._epochs, jit_compile=self.jit, reduce_retracing=True)
 
     def _step(self, x: Any, t: Any) -> tuple[Any, Any]:
         """One optimizer step on one batch: (loss, whether loss and weights are all finite)."""
@@ -101,31 +129,40 @@ class Trainer:
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(variable)))
         return loss, finite
 
-    def _evaluate(self) -> tuple[Any, Any]:
+    def _evaluate(self, data: _Batches) -> tuple[Any, Any]:
         """Test loss and test accuracy (accuracy 0 for regression)."""
         import tensorflow as tf
 
-        prediction = self.model(self._x_test, training=False)
-        test_loss = tf.cast(self.loss(self._t_test, prediction), tf.float32)
+        prediction = self.model(data.x_test, training=False)
+        test_loss = tf.cast(self.loss(data.t_test, prediction), tf.float32)
         if not self.targets.classification:
             return test_loss, tf.constant(0.0)
         if self.targets.one_hot:
-            predicted = tf.argmax(prediction, axis=1, output_type=tf.int32)
+            # NaN scores count as the lowest, so a diverged model predicts class 0 everywhere,
+            # on every device and under XLA alike (as TensorFlow's CPU kernel does by itself).
+            scores = tf.where(tf.math.is_nan(prediction), -float("inf"), prediction)
+            predicted = tf.argmax(scores, axis=1, output_type=tf.int32)
         else:
             predicted = tf.cast(prediction[:, 0] > 0.5, tf.int32)
-        correct = tf.cast(tf.equal(predicted, self._y_test), tf.float32)
+        correct = tf.cast(tf.equal(predicted, data.y_test), tf.float32)
         return test_loss, tf.reduce_mean(correct)
 
-    def _epochs(self, count: Any) -> tuple[Any, ...]:
-        """Run up to ``count`` epochs in the graph; stop early at a non-finite step if asked."""
+    def _epochs(self, count: Any, data: _Batches) -> tuple[Any, ...]:
+        """Run up to ``count`` epochs in the graph; stop early at a non-finite step if asked.
+
+        Returns (epochs run, epoch and step of the first non-finite step or -1/0,
+        then per-epoch loss, lr, test loss and test accuracy, each ``capacity`` long).
+        """
         import tensorflow as tf
+
+        self.traces += 1
 
         def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: tuple[Any, ...]
                       ) -> tuple[Any, ...]:
             lr = tf.cast(self.optimizer.learning_rate, tf.float32)
 
             def one_batch(b: Any, total: Any, first_bad: Any) -> tuple[Any, Any, Any]:
-                loss, finite = self._step(self._x_full[b], self._t_full[b])
+                loss, finite = self._step(data.x_full[b], data.t_full[b])
                 first_bad = tf.where((first_bad == 0) & ~finite, b + 1, first_bad)
                 return b + 1, total + tf.cast(loss, tf.float32), first_bad
 
@@ -136,13 +173,16 @@ class Trainer:
                 more_batches, one_batch, (tf.constant(0), tf.constant(0.0), tf.constant(0)))
             if self.rest:
                 def rest_batch() -> tuple[Any, Any]:
-                    loss, finite = self._step(self._x_rest, self._t_rest)
+                    loss, finite = self._step(data.x_rest, data.t_rest)
                     return total + tf.cast(loss, tf.float32), tf.where(
                         (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
                 skip = self.stop_on_nan & (first_bad > 0)
                 total, first_bad = tf.cond(skip, lambda: (total, first_bad), rest_batch)
             mean_loss = total / self.steps_per_epoch
-            test_loss, accuracy = self._evaluate() if self.has_test else (0.0, 0.0)
+            if self.has_test:
+                test_loss, accuracy = self._evaluate(data)
+            else:
+                test_loss, accuracy = tf.constant(0.0), tf.constant(0.0)
             newly_bad = (bad_step == 0) & (first_bad > 0)
             bad_epoch = tf.where(newly_bad, epoch, bad_epoch)
             bad_step = tf.where(newly_bad, first_bad, bad_step)
@@ -153,10 +193,23 @@ class Trainer:
         def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: Any) -> Any:
             return (epoch < count) & ~(self.stop_on_nan & (bad_step > 0))
 
-        arrays = tuple(tf.TensorArray(tf.float32, size=count) for _ in range(4))
+        arrays = tuple(tf.TensorArray(tf.float32, size=self._capacity) for _ in range(4))
         epochs, bad_epoch, bad_step, arrays = tf.while_loop(
             more_epochs, one_epoch, (tf.constant(0), tf.constant(-1), tf.constant(0), arrays))
-        return (epochs, bad_epoch, bad_step, *(a.stack()[:epochs] for a in arrays))
+        return (epochs, bad_epoch, bad_step, *(a.stack() for a in arrays))
+
+    def _call(self, count: int) -> tuple[Any, ...]:
+        """Run one chunk; if XLA cannot compile the plugins' ops, fall back to a plain graph."""
+        import tensorflow as tf
+
+        try:
+            return self._run(tf.constant(count), self._data)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
+            if not self.jit or self.history.epochs_run:
+                raise
+            self.jit = False
+            self._compile(self._capacity)
+            return self._run(tf.constant(count), self._data)
 
     def fit(self, epochs: int, on_chunk: Any = None) -> float:
         """Train up to ``epochs`` more epochs, in chunks; return the seconds spent training.
@@ -164,15 +217,15 @@ class Trainer:
         ``on_chunk(history)`` is called after each chunk (for progress display).
         Stops early when a step goes non-finite and ``stop_on_nan`` is set.
         """
-        import tensorflow as tf
-
+        if self._run is None or epochs > self._capacity:
+            self._compile(epochs)
         spent = 0.0
         done = 0
         chunk = 1
         while done < epochs and not (self.stop_on_nan and self.divergence):
             count = min(chunk, epochs - done)
             start = time.perf_counter()
-            ran, bad_epoch, bad_step, *metrics = self._run(tf.constant(count))
+            ran, bad_epoch, bad_step, *metrics = self._call(count)
             seconds = time.perf_counter() - start
             spent += seconds
             self._record(int(ran), done, int(bad_epoch), int(bad_step), metrics)
@@ -185,7 +238,7 @@ class Trainer:
 
     def _record(self, ran: int, offset: int, bad_epoch: int, bad_step: int,
                 metrics: list[Any]) -> None:
-        loss, lr, test_loss, accuracy = (m.numpy().tolist() for m in metrics)
+        loss, lr, test_loss, accuracy = (m.numpy()[:ran].tolist() for m in metrics)
         self.history.loss.extend(loss)
         self.history.lr.extend(lr)
         if self.has_test:

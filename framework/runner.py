@@ -18,6 +18,8 @@ from nnfw.settings import Settings
 if TYPE_CHECKING:
     import keras
 
+    from nnfw.data import Dataset
+
 MAX_PRINTED_PARAMETERS = 20
 
 
@@ -31,7 +33,16 @@ class RunResult:
     train_seconds: float
     complexity: Complexity
     model: keras.Model
+    data: Dataset
     run_dir: Path | None = None
+
+    @property
+    def title(self) -> str:
+        """A one-line description of the run, for plot titles."""
+        choices, scalars = self.settings.choices, self.settings.scalars
+        extra = f", {choices['regularizer']}" if choices.get("regularizer") else ""
+        return (f"{choices['dataset']}, {choices['optimizer']}, {choices['loss']}{extra}, "
+                f"lr {scalars['lr']:g}, {self.history.epochs_run} epochs")
 
     def summary(self) -> dict[str, Any]:
         """The JSON summary: epochs, final metrics, divergence, timing, weights of tiny models."""
@@ -71,13 +82,14 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
         schedule, **settings.params["optimizer"])
     loss = build(settings, registry, "loss")
     trainer = Trainer(model, optimizer, loss, (data.x_train, data.y_train, data.x_test, data.y_test),
-                      targets, batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop")
+                      targets, batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop",
+                      jit=settings.scalars["xla"])
     run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}"
                              ) if out is not None else None
     seconds = trainer.fit(settings.scalars["epochs"], on_chunk)
     sizes = [data.num_features, *settings.hidden, targets.units]
     result = RunResult(settings, trainer.history, trainer.divergence, seconds,
-                       dense_complexity(sizes, settings.scalars["bias"]), model, run_dir)
+                       dense_complexity(sizes, settings.scalars["bias"]), model, data, run_dir)
     if run_dir is not None:
         model.compile(optimizer=optimizer, loss=loss)
         write_run(result)
@@ -92,4 +104,22 @@ def write_run(result: RunResult) -> None:
     write_atomic(result.run_dir / "settings.toml", tomli_w.dumps(result.settings.as_toml_dict()))
     write_csv(result.run_dir / "history.csv", result.history.rows())
     save_model_atomic(result.model, result.run_dir / "model.keras")
+    write_plots(result)
     write_json(result.run_dir / "summary.json", result.summary())
+
+
+def write_plots(result: RunResult) -> None:
+    """Loss/accuracy curves; for two-feature classification, the decision boundary."""
+    import numpy as np
+
+    from nnfw.plots import plot_boundary, plot_history
+
+    assert result.run_dir is not None
+    plot_history(result.history.rows(), result.run_dir / "curves.png", result.title)
+    data = result.data
+    if data.task == "classification" and data.num_features == 2:
+        x = np.concatenate([data.x_train, data.x_test])
+        y = np.concatenate([data.y_train, data.y_test])
+        plot_boundary(lambda points: result.model(points).numpy(), x, y,
+                      result.run_dir / "boundary.png", result.title,
+                      feature_names=data.feature_names, class_names=data.class_names)

@@ -59,6 +59,7 @@ SCALARS: tuple[Param, ...] = (
     Param("on-nan", "stop", "when the loss or a weight stops being finite",
           choices=("stop", "continue")),
     Param("out", "runs", "folder that receives the run directories"),
+    Param("xla", True, "compile training with XLA where the plugins' operations allow it"),
 )
 SCALAR_BY_NAME = {p.name: p for p in SCALARS}
 

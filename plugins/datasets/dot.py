@@ -41,4 +41,5 @@ def build(seed: int = 2, rows: int = 300, test_rows: int = 0) -> Dataset:
     x, y_c = points(seed, rows)
     x_train, y_train, x_test, y_test = prepare.split(x, y_c, test_rows)
     return Dataset(x_train, y_train, x_test, y_test, task="classification", num_classes=2,
+                   class_names=("outside (0)", "inside (1)"),
                    feature_names=("x1", "x2"), name="dot")
