@@ -1,0 +1,49 @@
+"""The lecture's exponential-decay experiment, written with nnfw's Python API.
+
+One scalar w = 5, loss (w + 1)^2, plain gradient descent with
+lr = 0.2 * 0.99 ** (epoch / 1) updated once per epoch. Prints w, loss and lr
+each epoch as the lecture does (w goes to -1) and draws lr against epoch.
+
+    python examples/scripts/exp_decay.py [--epochs 40] [--plot lr.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import nnfw
+from nnfw.plots import plot_schedule
+from nnfw.quiet import import_tensorflow_quietly
+
+
+def main() -> None:
+    """Run the experiment; print one line per epoch; optionally plot the learning rate."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--plot", help="write the learning-rate curve to this PNG/SVG/PDF file")
+    args = parser.parse_args()
+    import_tensorflow_quietly()
+    import tensorflow as tf
+
+    # One step per epoch, so the schedule's per-epoch decay is the lecture's lr for that epoch.
+    schedule = nnfw.schedule("exponential", 0.2, steps_per_epoch=1, decay=0.99, step=1.0)
+    optimizer = nnfw.optimizer("sgd", learning_rate=schedule)
+    w = tf.Variable(5.0)
+    lrs = []
+    for epoch in range(args.epochs):
+        lr = float(optimizer.learning_rate)
+        with tf.GradientTape() as tape:
+            loss = tf.square(w + 1)
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        lrs.append(lr)
+        print(f"After {epoch} epoch, w is {w.numpy():f}, loss is {loss.numpy():f}, lr is {lr:f}")
+    if args.plot:
+        path = plot_schedule(np.arange(args.epochs), np.array(lrs), args.plot,
+                             "lr = 0.2 * 0.99 ** (epoch / 1)")
+        print(f"learning-rate curve saved in {path}")
+
+
+if __name__ == "__main__":
+    main()
