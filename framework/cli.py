@@ -16,32 +16,16 @@ import click
 
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
+from nnfw.cli_common import cli_settings, registry_with_warnings, table, train_options
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import NnfwError, UsageError
-from nnfw.params import Param
 from nnfw.registry import DISABLE_ENV, STRICT_ENV, Registry
 from nnfw.rundir import json_text
-from nnfw.settings import (
-    SCALARS,
-    SLOT_HELP,
-    SLOTS,
-    find_config,
-    parse_hidden,
-    read_config,
-    resolve_settings,
-)
+from nnfw.settings import parse_hidden
 from nnfw.suggest import unknown_name_message
 
 EXIT_DIVERGED = 4
-
-
-def _registry() -> Registry:
-    """The registry, with one warning line per broken or clashing plugin on stderr."""
-    registry = get_registry()
-    for line in registry.problems():
-        click.echo(f"nnfw: warning: {line}", err=True)
-    return registry
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,7 +57,7 @@ def list_plugins(as_json: bool) -> None:
     rows = [(r["name"], r["distribution"] or "-", r["version"] or "-", r["status"],
              "; ".join(f"{kind}: {', '.join(names)}" for kind, names in r["provides"].items()))
             for r in records]
-    _table(("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES"), rows)
+    table(("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES"), rows)
     for line in registry.problems():
         click.echo(line)
 
@@ -86,8 +70,8 @@ def list_kind(kind: str) -> None:
     wanted = PLURALS.get(kind) or (kind if kind in KINDS else None)
     if wanted is None:
         raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
-    registry = _registry()
-    _table(("NAME", "PLUGIN", "DESCRIPTION"),
+    registry = registry_with_warnings()
+    table(("NAME", "PLUGIN", "DESCRIPTION"),
            [(e.name, e.plugin, e.description) for e in registry.entries(wanted)])
 
 
@@ -96,7 +80,7 @@ def list_kind(kind: str) -> None:
 @click.option("--kind", help="Only this kind (when a name is used by several kinds).")
 def describe(name: str, kind: str | None) -> None:
     """An entry's description, formula and hyperparameters (defaults and ranges)."""
-    registry = _registry()
+    registry = registry_with_warnings()
     kinds = [PLURALS.get(kind, kind)] if kind else list(KINDS)
     found = []
     for each in kinds:
@@ -126,13 +110,6 @@ def _describe(entry: Entry) -> str:
     return "\n".join(lines)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    cells = [tuple(str(c) for c in header), *[tuple(str(c) for c in row) for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    for row in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 @cli.command("complexity")
 @click.option("--inputs", type=click.IntRange(min=1), required=True, help="Input features.")
 @click.option("--hidden", default="", help="Hidden layer sizes, comma-separated ('4' or '16,8').")
@@ -145,52 +122,19 @@ def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool
     click.echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
 
 
-def _slot_option(slot: str) -> Any:
-    kind = SLOTS[slot]
-    return click.option(f"--{slot}", _dest(slot), default=None, metavar="NAME",
-                        help=f"{_sentence(SLOT_HELP[slot])} (see 'nnfw list {KINDS[kind][0]}').")
-
-
-def _scalar_option(param: Param) -> Any:
-    metavar = {float: "NUMBER", int: "N", bool: "BOOL"}.get(param.type, "TEXT")  # type: ignore[arg-type]
-    if param.choices:
-        metavar = "[" + "|".join(param.choices) + "]"
-    return click.option(f"--{param.name}", _dest(param.name), default=None, metavar=metavar,
-                        help=f"{_sentence(param.help)} (default {param.default!r}).")
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _dest(option: str) -> str:
-    """The Python name click passes an option under ('batch-size' -> 'batch_size')."""
-    return option.replace("-", "_")
-
-
-def _train_options(func: Any) -> Any:
-    for slot in reversed(SLOTS):
-        func = _slot_option(slot)(func)
-    for param in reversed(SCALARS):
-        func = _scalar_option(param)(func)
-    return func
-
-
 @cli.command("train", context_settings={"ignore_unknown_options": True,
                                         "allow_extra_args": True})
 @click.option("--config", "config_path", default=None, metavar="FILE.toml|EXPERIMENT",
               help="Read settings from a TOML file, or a registered experiment's "
                    "('nnfw list experiments'); options given here override it.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout at the end.")
-@_train_options
+@train_options
 @click.pass_context
 def train(ctx: click.Context, config_path: str | None, as_json: bool, **options: Any) -> None:
     """Train a model. Set a chosen plugin's hyperparameters as --SLOT.KEY VALUE,
     for example --optimizer.beta 0.95 or --loss.cost 99."""
-    registry = _registry()
-    config = read_config(find_config(config_path, registry)) if config_path else {}
-    given = {name.replace("_", "-"): value for name, value in options.items()}
-    settings = resolve_settings(registry, config, given, parse_plugin_options(ctx.args))
+    registry = registry_with_warnings()
+    settings = cli_settings(registry, config_path, options, ctx.args)
     from nnfw.progress import Progress
     from nnfw.quiet import import_tensorflow_quietly
     from nnfw.runner import run_training
@@ -228,28 +172,6 @@ def _divergence_line(result: Any, registry: Registry) -> str:
         hint += " or a small epsilon (--optimizer.epsilon 1e-7)"
     return (f"training diverged: the loss or a weight stopped being finite at epoch "
             f"{where.epoch}, step {where.step}; {hint}")
-
-
-def parse_plugin_options(args: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``--slot.key value`` / ``--slot.key=value`` pairs, grouped by slot."""
-    out: dict[str, dict[str, str]] = {}
-    items = list(args)
-    while items:
-        item = items.pop(0)
-        if not item.startswith("--") or "." not in item.split("=", 1)[0]:
-            raise UsageError(f"unexpected argument {item!r}; plugin settings look like "
-                             "--optimizer.beta 0.95 (see 'nnfw train --help')")
-        key, has_value, value = item[2:].partition("=")
-        if not has_value:
-            if not items:
-                raise UsageError(f"--{key} needs a value")
-            value = items.pop(0)
-        slot, _, param = key.partition(".")
-        if slot not in SLOTS:
-            raise UsageError(unknown_name_message("unknown plugin setting", f"--{key}",
-                                                  [f"--{s}.KEY" for s in SLOTS]))
-        out.setdefault(slot, {})[param] = value
-    return out
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,101 @@
+"""What the nnfw commands share: the registry with warnings, tables, the training options."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from nnfw.api import registry as get_registry
+from nnfw.entries import KINDS
+from nnfw.errors import UsageError
+from nnfw.params import Param
+from nnfw.registry import Registry
+from nnfw.settings import (
+    SCALARS,
+    SLOT_HELP,
+    SLOTS,
+    Settings,
+    find_config,
+    read_config,
+    resolve_settings,
+)
+from nnfw.suggest import unknown_name_message
+
+
+def registry_with_warnings() -> Registry:
+    """The registry, with one warning line per broken or clashing plugin on stderr."""
+    registry = get_registry()
+    for line in registry.problems():
+        click.echo(f"nnfw: warning: {line}", err=True)
+    return registry
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    cells = [tuple(str(c) for c in header), *[tuple(str(c) for c in row) for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _slot_option(slot: str) -> Any:
+    kind = SLOTS[slot]
+    return click.option(f"--{slot}", _dest(slot), default=None, metavar="NAME",
+                        help=f"{_sentence(SLOT_HELP[slot])} (see 'nnfw list {KINDS[kind][0]}').")
+
+
+def _scalar_option(param: Param) -> Any:
+    metavar = {float: "NUMBER", int: "N", bool: "BOOL"}.get(param.type, "TEXT")  # type: ignore[arg-type]
+    if param.choices:
+        metavar = "[" + "|".join(param.choices) + "]"
+    return click.option(f"--{param.name}", _dest(param.name), default=None, metavar=metavar,
+                        help=f"{_sentence(param.help)} (default {param.default!r}).")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _dest(option: str) -> str:
+    """The Python name click passes an option under ('batch-size' -> 'batch_size')."""
+    return option.replace("-", "_")
+
+
+def train_options(func: Any) -> Any:
+    """Add an option for every plugin slot and every scalar training setting."""
+    for slot in reversed(SLOTS):
+        func = _slot_option(slot)(func)
+    for param in reversed(SCALARS):
+        func = _scalar_option(param)(func)
+    return func
+
+
+def parse_plugin_options(args: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``--slot.key value`` / ``--slot.key=value`` pairs, grouped by slot."""
+    out: dict[str, dict[str, str]] = {}
+    items = list(args)
+    while items:
+        item = items.pop(0)
+        if not item.startswith("--") or "." not in item.split("=", 1)[0]:
+            raise UsageError(f"unexpected argument {item!r}; plugin settings look like "
+                             "--optimizer.beta 0.95 (see 'nnfw train --help')")
+        key, has_value, value = item[2:].partition("=")
+        if not has_value:
+            if not items:
+                raise UsageError(f"--{key} needs a value")
+            value = items.pop(0)
+        slot, _, param = key.partition(".")
+        if slot not in SLOTS:
+            raise UsageError(unknown_name_message("unknown plugin setting", f"--{key}",
+                                                  [f"--{s}.KEY" for s in SLOTS]))
+        out.setdefault(slot, {})[param] = value
+    return out
+
+
+def cli_settings(registry: Registry, config_path: str | None, options: dict[str, Any],
+                 extra_args: Sequence[str]) -> Settings:
+    """Settings from a config file (or experiment), click's options and ``--slot.key`` args."""
+    config = read_config(find_config(config_path, registry)) if config_path else {}
+    given = {name.replace("_", "-"): value for name, value in options.items()}
+    return resolve_settings(registry, config, given, parse_plugin_options(extra_args))
