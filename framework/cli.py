@@ -17,6 +17,7 @@ import click
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
 from nnfw.cli_common import cli_settings, registry_with_warnings, table, train_options
+from nnfw.cli_plot import plot
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import NnfwError, UsageError
@@ -172,6 +173,9 @@ def _divergence_line(result: Any, registry: Registry) -> str:
         hint += " or a small epsilon (--optimizer.epsilon 1e-7)"
     return (f"training diverged: the loss or a weight stopped being finite at epoch "
             f"{where.epoch}, step {where.step}; {hint}")
+
+
+cli.add_command(plot)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
