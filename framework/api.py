@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nnfw.registry import Registry, disabled_from_env, load_registry, strict_from_env
+from nnfw.errors import strict_from_env
+from nnfw.registry import Registry, disabled_from_env, load_registry
 
 if TYPE_CHECKING:
     import keras

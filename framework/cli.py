@@ -20,8 +20,8 @@ from nnfw.cli_common import cli_settings, registry_with_warnings, table, train_o
 from nnfw.cli_plot import plot
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
-from nnfw.errors import NnfwError, UsageError
-from nnfw.registry import DISABLE_ENV, STRICT_ENV, Registry
+from nnfw.errors import STRICT_ENV, NnfwError, UsageError
+from nnfw.registry import DISABLE_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.settings import parse_hidden
 from nnfw.suggest import unknown_name_message

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnfw.errors import NnfwError, PluginError, strict_from_env
 from nnfw.params import Param, resolve
 
 # kind -> (plural used on the command line, hook name, extra register keywords with defaults)
@@ -49,7 +50,26 @@ class Entry:
 
     def build(self, *context: Any, **given: Any) -> Any:
         """Call the factory with context arguments and checked hyperparameters."""
-        return self.factory(*context, **self.resolve(given))
+        return self.create(*context, **self.resolve(given))
+
+    def create(self, *context: Any, **resolved: Any) -> Any:
+        """Call the factory with already checked hyperparameters.
+
+        An nnfw error (bad input found by the plugin) passes through; any other
+        exception is a fault of the plugin and becomes a PluginError naming it
+        (or propagates as it is in strict mode, for plugin authors).
+        """
+        try:
+            return self.factory(*context, **resolved)
+        except NnfwError:
+            raise
+        except Exception as exc:
+            if strict_from_env():
+                raise
+            text = str(exc).strip().splitlines()
+            detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+            raise PluginError(f"{self.kind} {self.name!r} of plugin {self.plugin!r} failed: {detail} "
+                              f"(NNFW_STRICT_PLUGINS=1 shows the traceback)") from exc
 
 
 def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any,

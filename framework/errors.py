@@ -1,5 +1,14 @@
 """The errors nnfw reports to a person in one line, without a traceback."""
 
+import os
+
+STRICT_ENV = "NNFW_STRICT_PLUGINS"
+
+
+def strict_from_env() -> bool:
+    """True when ``NNFW_STRICT_PLUGINS`` asks for plugin errors to be raised with tracebacks."""
+    return os.environ.get(STRICT_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
 
 class NnfwError(Exception):
     """An error whose message is complete in itself; the CLI prints it as one line."""

@@ -59,7 +59,7 @@ def build(settings: Settings, registry: Registry, slot: str) -> Any:
     name = settings.choices[slot]
     if name is None:
         return None
-    return registry.get(SLOTS[slot], name).factory(**settings.params[slot])
+    return registry.get(SLOTS[slot], name).create(**settings.params[slot])
 
 
 def build_model(settings: Settings, registry: Registry, inputs: int, outputs: int) -> keras.Model:

@@ -22,7 +22,6 @@ from nnfw.suggest import closest, unknown_name_message
 
 GROUP = "nnfw"
 DISABLE_ENV = "NNFW_DISABLE_PLUGINS"
-STRICT_ENV = "NNFW_STRICT_PLUGINS"
 
 
 @dataclass
@@ -144,11 +143,6 @@ def entry_point_candidates() -> list[Candidate]:
 def disabled_from_env() -> set[str]:
     """Plugin or distribution names listed in ``NNFW_DISABLE_PLUGINS`` (comma-separated)."""
     return {_norm(n) for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
-
-
-def strict_from_env() -> bool:
-    """True when ``NNFW_STRICT_PLUGINS`` asks for plugin errors to be raised with tracebacks."""
-    return os.environ.get(STRICT_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _norm(name: str) -> str:

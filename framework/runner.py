@@ -76,9 +76,9 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     steps_per_epoch = -(-rows // batch_size)
     tf.random.set_seed(settings.scalars["seed"])
     model = build_model(settings, registry, data.num_features, targets.units)
-    schedule = registry.get("schedule", settings.choices["schedule"]).factory(
+    schedule = registry.get("schedule", settings.choices["schedule"]).create(
         settings.scalars["lr"], steps_per_epoch, **settings.params["schedule"])
-    optimizer = registry.get("optimizer", settings.choices["optimizer"]).factory(
+    optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
         schedule, **settings.params["optimizer"])
     loss = build(settings, registry, "loss")
     trainer = Trainer(model, optimizer, loss, (data.x_train, data.y_train, data.x_test, data.y_test),

@@ -106,7 +106,7 @@ def find_config(name: str, registry: Registry) -> Path:
     path = Path(name)
     if path.exists() or path.suffix or len(path.parts) > 1:
         return path
-    return Path(registry.get("experiment", name).factory())
+    return Path(registry.get("experiment", name).create())
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
