@@ -167,12 +167,20 @@ def _report(summary: dict[str, Any]) -> str:
 
 def _divergence_line(result: Any, registry: Registry) -> str:
     where = result.divergence
-    hint = "try a smaller --lr"
     optimizer = registry.get("optimizer", result.settings.choices["optimizer"])
-    if any(p.name == "epsilon" for p in optimizer.params):
-        hint += " or a small epsilon (--optimizer.epsilon 1e-7)"
-    return (f"training diverged: the loss or a weight stopped being finite at epoch "
-            f"{where.epoch}, step {where.step}; {hint}")
+    has_epsilon = any(p.name == "epsilon" for p in optimizer.params)
+    if where.non_finite and "loss" not in where.non_finite and not any(
+            item.startswith("gradient") for item in where.non_finite) and has_epsilon:
+        hint = "set a small epsilon (--optimizer.epsilon 1e-7) or a smaller --lr"
+    else:
+        hint = "try a smaller --lr" + (" or a small epsilon (--optimizer.epsilon 1e-7)"
+                                       if has_epsilon else "")
+    what = f": {', '.join(where.non_finite)} went non-finite" if where.non_finite else ""
+    cause = f" ({where.cause})" if where.cause else ""
+    kept = ("; kept the weights from before that step" if result.settings.scalars["on-nan"] == "stop"
+            else "")
+    return (f"training diverged at epoch {where.epoch}, step {where.step}{what}{cause}{kept}; "
+            f"{hint}")
 
 
 cli.add_command(plot)

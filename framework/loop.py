@@ -60,10 +60,17 @@ class _Batches(NamedTuple):
 
 @dataclass
 class Divergence:
-    """Where the loss or a weight first stopped being finite (epoch from 0, step from 1)."""
+    """Where the loss or a weight first stopped being finite (epoch from 0, step from 1).
+
+    ``non_finite`` names what went non-finite at that step (``loss``, ``gradient of X``,
+    or a variable ``X`` after the update) and ``cause`` says what that suggests;
+    both are empty when the step could not be replayed outside the compiled loop.
+    """
 
     epoch: int
     step: int
+    non_finite: list[str] = field(default_factory=list)
+    cause: str = ""
 
 
 class Trainer:
@@ -118,16 +125,30 @@ class Trainer:
         """One optimizer step on one batch: (loss, whether loss and weights are all finite)."""
         import tensorflow as tf
 
-        with tf.GradientTape() as tape:
-            loss = self.loss(t, self.model(x, training=True))
-            if self.model.losses:
-                loss = loss + tf.add_n(self.model.losses)
-        grads = tape.gradient(loss, self._variables)
+        state = [*self._variables, *self.optimizer.variables]
+        before = [tf.identity(v.value) for v in state] if self.stop_on_nan else []
+        loss, grads = self._loss_and_gradients(x, t)
         self.optimizer.apply(grads, self._variables)
         finite = tf.math.is_finite(loss)
         for variable in self._variables:
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(variable)))
+        if self.stop_on_nan:  # keep the last finite state: undo a step that broke it
+            def restore() -> Any:
+                for variable, value in zip(state, before, strict=True):
+                    variable.assign(value)
+                return tf.constant(False)
+            finite = tf.cond(finite, lambda: tf.constant(True), restore)
         return loss, finite
+
+    def _loss_and_gradients(self, x: Any, t: Any) -> tuple[Any, list[Any]]:
+        """The training objective on one batch (loss plus regularization) and its gradients."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = self.loss(t, self.model(x, training=True))
+            if self.model.losses:
+                loss = loss + tf.add_n(self.model.losses)
+        return loss, tape.gradient(loss, self._variables)
 
     def _evaluate(self, data: _Batches) -> tuple[Any, Any]:
         """Test loss and test accuracy (accuracy 0 for regression)."""
@@ -238,6 +259,8 @@ class Trainer:
 
     def _record(self, ran: int, offset: int, bad_epoch: int, bad_step: int,
                 metrics: list[Any]) -> None:
+        if bad_step and self.stop_on_nan:
+            ran -= 1  # the epoch that broke is incomplete: it is not recorded
         loss, lr, test_loss, accuracy = (m.numpy()[:ran].tolist() for m in metrics)
         self.history.loss.extend(loss)
         self.history.lr.extend(lr)
@@ -247,4 +270,37 @@ class Trainer:
                 self.history.test_accuracy.extend(accuracy)
         if bad_step and self.divergence is None:
             self.divergence = Divergence(epoch=offset + bad_epoch, step=bad_step)
+            if self.stop_on_nan:
+                self._diagnose(self.divergence)
+
+    def _diagnose(self, divergence: Divergence) -> None:
+        """Replay the step that broke, eagerly, to see what went non-finite; then undo it."""
+        import tensorflow as tf
+
+        index = divergence.step - 1
+        if index < self.full_batches:
+            x, t = self._data.x_full[index], self._data.t_full[index]
+        else:
+            x, t = self._data.x_rest, self._data.t_rest
+        state = [*self._variables, *self.optimizer.variables]
+        saved = [v.numpy() for v in state]
+        try:
+            loss, grads = self._loss_and_gradients(x, t)
+            found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
+            found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
+                      if g is not None and not bool(tf.reduce_all(tf.math.is_finite(g)))]
+            self.optimizer.apply(grads, self._variables)
+            broken = [v.path for v in self._variables
+                      if not bool(tf.reduce_all(tf.math.is_finite(v)))]
+        finally:
+            for variable, value in zip(state, saved, strict=True):
+                variable.assign(value)
+        divergence.non_finite = found + broken
+        if "loss" in found:
+            divergence.cause = "the loss overflowed (outputs or weights grew too large)"
+        elif found:
+            divergence.cause = "the gradients overflowed while the loss was finite"
+        elif broken:
+            divergence.cause = ("the optimizer's update is not finite although loss and gradients "
+                                "are: it divides by a state that reached 0 (no epsilon)")
 
