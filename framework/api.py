@@ -75,20 +75,27 @@ def dataset(name: str, **hyperparameters: Any) -> Dataset:
 
 
 def train(config: str | None = None, out: str | None = None,
-          params: dict[str, dict[str, Any]] | None = None, **options: Any) -> RunResult:
+          params: dict[str, dict[str, Any]] | None = None, resume: str | None = None,
+          **options: Any) -> RunResult:
     """Train as ``nnfw train`` does and return the result (history, model, summary).
 
     ``config`` is a TOML file or an experiment name; ``options`` are the
     command-line options with underscores (``batch_size=16``, ``optimizer="adam"``);
     ``params`` holds plugin hyperparameters per setting (``{"optimizer": {"beta": 0.95}}``).
     Nothing is written unless ``out`` names a folder for the run directory.
+    ``resume`` continues the run in that directory instead (only ``epochs`` may change).
     """
+    from pathlib import Path
+
     from nnfw.runner import run_training
-    from nnfw.settings import find_config, read_config, resolve_settings
+    from nnfw.settings import find_config, read_config, resolve_settings, resume_settings
 
     loaded = registry()
-    settings_file = read_config(find_config(config, loaded)) if config else {}
     given = {key.replace("_", "-"): value for key, value in options.items()}
+    if resume is not None:
+        settings = resume_settings(loaded, resume, given, params)
+        return run_training(settings, loaded, resume=Path(resume))
+    settings_file = read_config(find_config(config, loaded)) if config else {}
     settings = resolve_settings(loaded, settings_file, given, params)
     return run_training(settings, loaded, out=out)
 

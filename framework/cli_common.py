@@ -20,6 +20,7 @@ from nnfw.settings import (
     find_config,
     read_config,
     resolve_settings,
+    resume_settings,
 )
 from nnfw.suggest import unknown_name_message
 
@@ -94,8 +95,13 @@ def parse_plugin_options(args: Sequence[str]) -> dict[str, dict[str, str]]:
 
 
 def cli_settings(registry: Registry, config_path: str | None, options: dict[str, Any],
-                 extra_args: Sequence[str]) -> Settings:
-    """Settings from a config file (or experiment), click's options and ``--slot.key`` args."""
-    config = read_config(find_config(config_path, registry)) if config_path else {}
+                 extra_args: Sequence[str], resume: str | None = None) -> Settings:
+    """Settings from a config file (or experiment), click's options and ``--slot.key`` args;
+    or, with ``resume``, the settings of that run directory."""
     given = {name.replace("_", "-"): value for name, value in options.items()}
+    if resume is not None:
+        if config_path:
+            raise UsageError("--resume continues a run with its own settings; drop --config")
+        return resume_settings(registry, resume, given, parse_plugin_options(extra_args))
+    config = read_config(find_config(config_path, registry)) if config_path else {}
     return resolve_settings(registry, config, given, parse_plugin_options(extra_args))

@@ -114,6 +114,11 @@ class Trainer:
         self.history = History()
         self.divergence: Divergence | None = None
 
+    @property
+    def state(self) -> list[Any]:
+        """Every variable training changes or reads: model weights, then optimizer variables."""
+        return [*self.model.weights, *self.optimizer.variables]
+
     def _compile(self, capacity: int) -> None:
         """(Re)build the compiled chunk function for chunks of up to ``capacity`` epochs."""
         import tensorflow as tf
@@ -235,8 +240,9 @@ class Trainer:
     def fit(self, epochs: int, on_chunk: Any = None) -> float:
         """Train up to ``epochs`` more epochs, in chunks; return the seconds spent training.
 
-        ``on_chunk(history)`` is called after each chunk (for progress display).
-        Stops early when a step goes non-finite and ``stop_on_nan`` is set.
+        ``on_chunk(history)`` is called after each chunk (progress display,
+        checkpoints); it may return True to stop training there. Stops early
+        when a step goes non-finite and ``stop_on_nan`` is set.
         """
         if self._run is None or epochs > self._capacity:
             self._compile(epochs)
@@ -249,10 +255,10 @@ class Trainer:
             ran, bad_epoch, bad_step, *metrics = self._call(count)
             seconds = time.perf_counter() - start
             spent += seconds
-            self._record(int(ran), done, int(bad_epoch), int(bad_step), metrics)
+            self._record(int(ran), self.history.epochs_run, int(bad_epoch), int(bad_step), metrics)
             done += int(ran)
-            if on_chunk is not None:
-                on_chunk(self.history)
+            if on_chunk is not None and on_chunk(self.history):
+                break
             per_epoch = seconds / max(int(ran), 1)
             chunk = max(1, min(epochs, int(CHUNK_SECONDS / per_epoch) if per_epoch else epochs))
         return spent

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nnfw.checkpoint import load_checkpoint, save_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
-from nnfw.errors import UsageError
+from nnfw.errors import NnfwError, UsageError
 from nnfw.loop import Divergence, History, Trainer
 from nnfw.model import build, build_model, plan_targets
 from nnfw.registry import Registry
 from nnfw.rundir import create_run_dir, save_model_atomic, write_atomic, write_csv, write_json
 from nnfw.settings import Settings
+from nnfw.tensorboard import write_tensorboard
 
 if TYPE_CHECKING:
     import keras
@@ -35,6 +41,7 @@ class RunResult:
     model: keras.Model
     data: Dataset
     run_dir: Path | None = None
+    interrupted: bool = False
 
     @property
     def title(self) -> str:
@@ -50,6 +57,7 @@ class RunResult:
             "epochs_run": self.history.epochs_run,
             "final": self.history.final(),
             "diverged": self.divergence is not None,
+            "interrupted": self.interrupted,
             "divergence": vars(self.divergence) if self.divergence else None,
             "train_seconds": round(self.train_seconds, 4),
             "run_dir": str(self.run_dir) if self.run_dir else None,
@@ -62,8 +70,15 @@ class RunResult:
 
 
 def run_training(settings: Settings, registry: Registry, out: str | Path | None = None,
-                 on_chunk: Callable[[History], None] | None = None) -> RunResult:
-    """Train as the settings say; write the run directory under ``out`` unless it is None."""
+                 on_chunk: Callable[[History], None] | None = None,
+                 resume: Path | None = None) -> RunResult:
+    """Train as the settings say, writing a new run directory under ``out`` (None: write
+    nothing), or continue the run in ``resume`` up to the settings' epochs.
+
+    Checkpoints go to the run directory every ``checkpoint-seconds`` and at the end;
+    SIGINT or SIGTERM stops training after the current chunk, saves everything
+    and raises :class:`Interrupted`.
+    """
     import tensorflow as tf
 
     data = build(settings, registry, "dataset")
@@ -84,28 +99,107 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     trainer = Trainer(model, optimizer, loss, (data.x_train, data.y_train, data.x_test, data.y_test),
                       targets, batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop",
                       jit=settings.scalars["xla"])
-    run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}"
-                             ) if out is not None else None
-    seconds = trainer.fit(settings.scalars["epochs"], on_chunk)
+    seconds_before = 0.0
+    if resume is not None:
+        run_dir: Path | None = resume
+        seconds_before = load_checkpoint(resume, trainer)
+    elif out is not None:
+        run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}")
+        write_settings(run_dir, settings)
+    else:
+        run_dir = None
+    keeper = _Checkpoints(run_dir, trainer, settings.scalars["checkpoint-seconds"])
+    remaining = settings.scalars["epochs"] - trainer.history.epochs_run
+    started = time.perf_counter()
+    with _stop_on_signals() as stop:
+        def after_chunk(history: History) -> bool:
+            if on_chunk is not None:
+                on_chunk(history)
+            keeper.maybe_save(seconds_before + time.perf_counter() - started)
+            return stop.signum is not None
+
+        seconds = trainer.fit(remaining, after_chunk) if remaining > 0 else 0.0
     sizes = [data.num_features, *settings.hidden, targets.units]
-    result = RunResult(settings, trainer.history, trainer.divergence, seconds,
-                       dense_complexity(sizes, settings.scalars["bias"]), model, data, run_dir)
+    result = RunResult(settings, trainer.history, trainer.divergence, seconds_before + seconds,
+                       dense_complexity(sizes, settings.scalars["bias"]), model, data, run_dir,
+                       interrupted=stop.signum is not None)
     if run_dir is not None:
+        keeper.save(result.train_seconds)
         model.compile(optimizer=optimizer, loss=loss)
         write_run(result)
+    if stop.signum is not None:
+        raise Interrupted(stop.signum, trainer.history.epochs_run, run_dir)
     return result
 
 
-def write_run(result: RunResult) -> None:
-    """Write the run directory: settings (re-runnable), history, summary and model."""
+class Interrupted(NnfwError):
+    """Training was stopped by SIGINT or SIGTERM after saving its state."""
+
+    def __init__(self, signum: int, epochs: int, run_dir: Path | None) -> None:
+        self.exit_code = 128 + signum
+        where = (f"; everything is saved: resume with nnfw train --resume {run_dir}"
+                 if run_dir else "")
+        super().__init__(f"interrupted by {signal.Signals(signum).name} after epoch "
+                         f"{epochs - 1}{where}")
+
+
+class _StopRequest:
+    signum: int | None = None
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[_StopRequest]:
+    """Turn SIGINT and SIGTERM into a request to stop after the current chunk."""
+    request = _StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield request
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        request.signum = signum
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield request
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class _Checkpoints:
+    """Saves the trainer's state to the run directory, at most every ``interval`` seconds."""
+
+    def __init__(self, run_dir: Path | None, trainer: Trainer, interval: float) -> None:
+        self.run_dir, self.trainer, self.interval = run_dir, trainer, interval
+        self._last = time.monotonic()
+
+    def maybe_save(self, train_seconds: float) -> None:
+        """Save if the interval has passed since the last save."""
+        if self.run_dir is not None and time.monotonic() - self._last >= self.interval:
+            self.save(train_seconds)
+
+    def save(self, train_seconds: float) -> None:
+        """Save now."""
+        if self.run_dir is not None:
+            save_checkpoint(self.run_dir, self.trainer, train_seconds)
+            self._last = time.monotonic()
+
+
+def write_settings(run_dir: Path, settings: Settings) -> None:
+    """The resolved settings, a config file that gives this run again."""
     import tomli_w
 
+    write_atomic(run_dir / "settings.toml", tomli_w.dumps(settings.as_toml_dict()))
+
+
+def write_run(result: RunResult) -> None:
+    """Write the run directory's results: history, model, plots and summary."""
     assert result.run_dir is not None
-    write_atomic(result.run_dir / "settings.toml", tomli_w.dumps(result.settings.as_toml_dict()))
     write_csv(result.run_dir / "history.csv", result.history.rows())
     save_model_atomic(result.model, result.run_dir / "model.keras")
     write_plots(result)
-    write_json(result.run_dir / "summary.json", result.summary())
+    write_tensorboard(result.run_dir / "tensorboard", result.history)
+    write_json(result.run_dir / "summary.json", result.summary())  # last: marks the run written
 
 
 def write_plots(result: RunResult) -> None:

@@ -59,6 +59,8 @@ SCALARS: tuple[Param, ...] = (
     Param("on-nan", "stop", "when the loss or a weight stops being finite",
           choices=("stop", "continue")),
     Param("out", "runs", "folder that receives the run directories"),
+    Param("checkpoint-seconds", 30.0, "save a checkpoint at most this often (0: after every chunk)",
+          bounds="[0, inf)"),
     Param("xla", True, "compile training with XLA where the plugins' operations allow it"),
 )
 SCALAR_BY_NAME = {p.name: p for p in SCALARS}
@@ -205,3 +207,18 @@ def _default(registry: Registry, slot: str) -> str | None:
     if not isinstance(value, str):
         raise UsageError(f"plugin {plugin!r} gives {slot} the default {value!r}, not a plugin name")
     return value
+
+
+def resume_settings(registry: Registry, run_dir: str | Path, options: Mapping[str, Any],
+                    option_params: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
+    """The settings of the run in ``run_dir``, for resuming it; only ``epochs`` may change."""
+    folder = Path(run_dir)
+    if not (folder / "settings.toml").is_file():
+        raise UsageError(f"--resume: {str(folder)!r} is not a run directory (it has no settings.toml)")
+    changed = sorted(key for key, value in options.items() if value is not None and key != "epochs")
+    if changed or option_params:
+        given = changed[0] if changed else f"{next(iter(option_params or {}))}.*"
+        raise UsageError(f"--resume continues a run with its own settings; only --epochs may "
+                         f"change, not --{given}")
+    epochs = {"epochs": options["epochs"]} if options.get("epochs") is not None else {}
+    return resolve_settings(registry, read_config(folder / "settings.toml"), epochs)

@@ -1,0 +1,122 @@
+"""Checkpoints, resuming, and interruption: nothing finished is lost, nothing is half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnfw
+from nnfw.checkpoint import CHECKPOINT
+
+OPTIMIZERS = ["sgd", "sgdm", "adagrad", "rmsprop", "adam"]
+
+
+def weights(result: nnfw.runner.RunResult) -> list[np.ndarray]:
+    return [w.numpy() for w in result.model.weights]
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_resumed_run_equals_an_uninterrupted_one(tmp_path: Path, optimizer: str) -> None:
+    # tanh, not relu: a dead unit's exact 0 gradient is 0/0 in the epsilon-free lecture forms
+    # (XLA off here only to save compile time; the kill and signal tests below use it)
+    options = {"optimizer": optimizer, "lr": 0.01, "hidden": "5", "activation": "tanh",
+               "schedule": "exponential", "xla": False}
+    straight = nnfw.train(epochs=12, **options)
+    first = nnfw.train(epochs=5, out=str(tmp_path), **options)
+    resumed = nnfw.train(resume=str(first.run_dir), epochs=12)
+    assert resumed.run_dir == first.run_dir and resumed.history.epochs_run == 12
+    for a, b in zip(weights(straight), weights(resumed), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert resumed.history.loss == pytest.approx(straight.history.loss, rel=1e-6)
+    assert resumed.history.lr == pytest.approx(straight.history.lr, rel=1e-7)
+    summary = json.loads((first.run_dir / "summary.json").read_text())
+    assert summary["epochs_run"] == 12
+
+
+def test_resume_refuses_what_it_cannot_continue(tmp_path: Path) -> None:
+    with pytest.raises(nnfw.UsageError, match="is not a run directory"):
+        nnfw.train(resume=str(tmp_path))
+    run = nnfw.train(epochs=2, out=str(tmp_path)).run_dir
+    with pytest.raises(nnfw.UsageError, match="only --epochs may change, not --lr"):
+        nnfw.train(resume=str(run), lr=0.5)
+    settings = (run / "settings.toml").read_text().replace('hidden = ""', 'hidden = "7"')
+    (run / "settings.toml").write_text(settings)
+    with pytest.raises(nnfw.UsageError, match="belongs to a different model"):
+        nnfw.train(resume=str(run), epochs=4)
+
+
+def start_training(out: Path, *extra: str) -> subprocess.Popen[str]:
+    """A real ``nnfw train`` of a long yogurt run, checkpointing after every chunk."""
+    args = [sys.executable, "-m", "nnfw", "train", "--config", "yogurt-mse", "--out", str(out),
+            "--epochs", "1000000", "--checkpoint-seconds", "0", *extra]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for_checkpoint(out: Path, process: subprocess.Popen[str], seconds: float = 120) -> Path:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = list(out.glob(f"*/{CHECKPOINT}"))
+        if found:
+            return found[0].parent
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError("no checkpoint appeared")
+
+
+def epochs_done(run_dir: Path) -> int:
+    with np.load(run_dir / CHECKPOINT, allow_pickle=False) as saved:
+        return len(json.loads(bytes(saved["meta"]).decode())["history"]["loss"])
+
+
+def test_sigint_saves_and_says_how_to_resume(tmp_path: Path) -> None:
+    process = start_training(tmp_path, "--xla", "false")  # fewer epochs a second: a short test
+    run_dir = wait_for_checkpoint(tmp_path, process)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert f"resume with nnfw train --resume {run_dir}" in stderr
+    assert len(stderr.strip().splitlines()[-1:]) == 1 and "Traceback" not in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["epochs_run"] == epochs_done(run_dir) > 0 and summary["interrupted"] is True
+    total = epochs_done(run_dir) + 50
+    resumed = nnfw.train(resume=str(run_dir), epochs=total)
+    straight = nnfw.train("yogurt-mse", epochs=total, xla=False)
+    for a, b in zip(weights(straight), weights(resumed), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_sigterm_exits_143(tmp_path: Path) -> None:
+    process = start_training(tmp_path)
+    wait_for_checkpoint(tmp_path, process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143 and "interrupted by SIGTERM" in stderr
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_at_a_random_moment_leaves_a_run_that_loads_and_resumes(tmp_path: Path,
+                                                                       seed: int) -> None:
+    process = start_training(tmp_path)
+    run_dir = wait_for_checkpoint(tmp_path, process)
+    time.sleep(random.Random(seed).uniform(0.0, 1.5))
+    process.kill()
+    process.communicate()
+    leftovers = [p.name for p in run_dir.iterdir() if p.name.startswith(".")]
+    assert all(name.endswith(".tmp") or ".tmp." in name for name in leftovers)
+    tomllib.loads((run_dir / "settings.toml").read_text())
+    done = epochs_done(run_dir)
+    resumed = nnfw.train(resume=str(run_dir), epochs=done + 10)
+    assert resumed.history.epochs_run == done + 10
