@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,7 +18,9 @@ import click
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
 from nnfw.cli_common import cli_settings, registry_with_warnings, table, train_options
+from nnfw.cli_compare import compare
 from nnfw.cli_plot import plot
+from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import STRICT_ENV, NnfwError, UsageError
@@ -129,13 +132,16 @@ def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool
               help="Read settings from a TOML file, or a registered experiment's "
                    "('nnfw list experiments'); options given here override it.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout at the end.")
+@click.option("--resume", "resume", default=None, metavar="RUN_DIR",
+              help="Continue an interrupted run in RUN_DIR (only --epochs may change).")
 @train_options
 @click.pass_context
-def train(ctx: click.Context, config_path: str | None, as_json: bool, **options: Any) -> None:
+def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: str | None,
+          **options: Any) -> None:
     """Train a model. Set a chosen plugin's hyperparameters as --SLOT.KEY VALUE,
     for example --optimizer.beta 0.95 or --loss.cost 99."""
     registry = registry_with_warnings()
-    settings = cli_settings(registry, config_path, options, ctx.args)
+    settings = cli_settings(registry, config_path, options, ctx.args, resume)
     from nnfw.progress import Progress
     from nnfw.quiet import import_tensorflow_quietly
     from nnfw.runner import run_training
@@ -143,7 +149,7 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, **options:
     import_tensorflow_quietly()
     with Progress(settings.scalars["epochs"], quiet=as_json) as progress:
         result = run_training(settings, registry, out=settings.scalars["out"],
-                              on_chunk=progress.update)
+                              on_chunk=progress.update, resume=Path(resume) if resume else None)
     summary = result.summary()
     if as_json:
         click.echo(json_text(summary))
@@ -183,7 +189,8 @@ def _divergence_line(result: Any, registry: Registry) -> str:
             f"{hint}")
 
 
-cli.add_command(plot)
+for command in (plot, compare, runs, show):
+    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -113,7 +113,8 @@ def test_train_json_and_run_directory(tmp_path: Path, capsys: pytest.CaptureFixt
     run = Path(summary["run_dir"])
     assert run.parent == tmp_path
     assert {p.name for p in run.iterdir()} == {"settings.toml", "history.csv", "summary.json",
-                                               "model.keras", "curves.png"}
+                                               "model.keras", "curves.png", "tensorboard",
+                                               "checkpoint.npz"}
     settings = tomllib.loads((run / "settings.toml").read_text())
     assert settings["optimizer"] == {"name": "sgdm", "beta": 0.5}
     assert len((run / "history.csv").read_text().splitlines()) == 1 + 3

@@ -1,0 +1,146 @@
+"""The ``nnfw runs`` and ``nnfw show`` commands: past runs for a person to read.
+
+They read run directories only (``summary.json``, ``settings.toml``) and never
+import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from nnfw.cli_common import table
+from nnfw.complexity import Complexity, describe_complexity
+from nnfw.rundir import json_text
+from nnfw.runs import DIVERGED, FINISHED, Run, find_run, find_runs
+from nnfw.settings import SCALAR_BY_NAME, SLOTS
+
+DEFAULT_OUT = SCALAR_BY_NAME["out"].default
+HEADER = ("RUN", "DATASET", "OPTIMIZER", "LOSS", "LR", "EPOCHS", "FINAL LOSS", "TEST ACC", "STATUS")
+
+_out_option = click.option("--out", default=DEFAULT_OUT, show_default=True, metavar="DIR",
+                           help="The folder that holds the run directories.")
+
+
+@click.command("runs")
+@_out_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.option("--last", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Only the N newest runs.")
+def runs(out: str, as_json: bool, last: int | None) -> None:
+    """Past runs under DIR, oldest first and newest last: key settings, final metrics, status.
+    A comparison's runs are listed under its name, indented."""
+    found = find_runs(out)
+    if last is not None:
+        found = found[-last:]
+    if as_json:
+        click.echo(json_text([run.record() for run in found], indent=2))
+        return
+    if not found:
+        click.echo(f"no runs under {out!r}")
+        return
+    rows: list[tuple[str, ...]] = []
+    group = None
+    for run in found:
+        if run.comparison != group and run.comparison is not None:
+            rows.append((f"{run.comparison}/", *[""] * (len(HEADER) - 1)))
+        group = run.comparison
+        rows.append(_row(run))
+    table(HEADER, rows)
+
+
+def _row(run: Run) -> tuple[str, ...]:
+    facts = run.record()
+    name = f"  {run.path.name}" if run.comparison else run.name
+    final = facts["final"] or {}
+    return (name, facts["dataset"] or "-", facts["optimizer"] or "-", facts["loss"] or "-",
+            _number(facts["lr"], "g"), _epochs(facts["epochs_run"], facts["epochs"]),
+            _metric(final, "loss", ".6g"), _metric(final, "test_accuracy", ".4g"), _status(run))
+
+
+def _number(value: Any, spec: str) -> str:
+    return format(value, spec) if isinstance(value, int | float) and not isinstance(value, bool) else "-"
+
+
+def _metric(final: dict[str, Any], key: str, spec: str) -> str:
+    """A final metric; JSON's null stands for a value that was not finite (NaN or infinite)."""
+    if key not in final:
+        return "-"
+    return "non-finite" if final[key] is None else _number(final[key], spec)
+
+
+def _epochs(run: Any, planned: Any) -> str:
+    if run is None:
+        return "-"
+    return str(run) if planned in (None, run) else f"{run}/{planned}"
+
+
+def _status(run: Run, long: bool = False) -> str:
+    """The run's status; ``long`` adds what went wrong and where (for ``show``)."""
+    if run.status == DIVERGED:
+        where = run.summary.get("divergence") or {}
+        text = f"diverged at epoch {where.get('epoch', '?')}"
+        if not long:
+            return text
+        text += f", step {where.get('step', '?')}"
+        if where.get("non_finite"):
+            text += ": " + ", ".join(map(str, where["non_finite"])) + " went non-finite"
+        return text + (f" ({where['cause']})" if where.get("cause") else "")
+    if long and run.problem and run.status != FINISHED:
+        return f"{run.status}: {run.problem}"
+    return run.status
+
+
+@click.command("show")
+@click.argument("run_name", metavar="RUN")
+@_out_option
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json merged with the settings.")
+def show(run_name: str, out: str, as_json: bool) -> None:
+    """One run: its settings (every plugin with its hyperparameters), complexity, final
+    metrics, divergence, training time and files. RUN is a run directory, a name under
+    --out, or a unique prefix or suffix of one (such as its time stamp)."""
+    run = find_run(out, run_name)
+    if as_json:
+        click.echo(json_text(run.details(), indent=2))
+        return
+    click.echo("\n".join(_describe(run)))
+
+
+def _describe(run: Run) -> list[str]:
+    summary = run.summary
+    lines = [f"run: {run.name}", f"path: {run.path.resolve()}", f"status: {_status(run, long=True)}"]
+    if run.problem and run.status in (FINISHED, DIVERGED):
+        lines.append(f"note: {run.problem}")
+    if run.settings or summary.get("settings"):
+        lines.append("settings:")
+        for slot in SLOTS:
+            params = run.hyperparameters(slot)
+            extra = " (" + ", ".join(f"{k} {_value(v)}" for k, v in params.items()) + ")" if params else ""
+            lines.append(f"  {slot}: {run.choice(slot) or 'none'}{extra}")
+        lines.extend(f"  {key}: {_value(value)}" for key, value in run.scalars().items())
+    if isinstance(summary.get("complexity"), dict):
+        try:
+            report = describe_complexity(Complexity(**summary["complexity"]))
+        except TypeError:
+            report = json.dumps(summary["complexity"])
+        lines.append("complexity:")
+        lines.extend(f"  {line}" for line in report.splitlines())
+    if "epochs_run" in summary:
+        planned = run.settings.get("epochs")
+        lines.append(f"epochs run: {summary['epochs_run']}" + (f" of {planned}" if planned else ""))
+    final = summary.get("final")
+    if final:
+        lines.append("final: " + ", ".join(f"{k} {_metric(final, k, '.7g')}" for k in final))
+    if "train_seconds" in summary:
+        lines.append(f"training time: {_number(summary['train_seconds'], '.3f')} s")
+    if "weights" in summary:
+        lines.append("weights: " + json.dumps(summary["weights"]))
+    lines.append("files: " + (", ".join(run.files()) or "(none)"))
+    return lines
+
+
+def _value(value: Any) -> str:
+    """A setting as TOML and JSON write it: true, 0.1, "text"."""
+    return json.dumps(value)

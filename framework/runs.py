@@ -1,0 +1,232 @@
+"""Past runs, found and read from their run directories, without TensorFlow.
+
+A run directory (``YYYYmmdd-HHMMSS-<dataset>-<optimizer>``, see ``nnfw.rundir``)
+is finished when it holds ``summary.json``, which is written last; only that file
+and ``settings.toml`` are read. A directory with some run files but no summary,
+or a time-stamped one with nothing in it yet, is an unfinished run (still
+training, or stopped). A directory that is no run but holds runs (a comparison,
+usually with ``comparison.json``) contributes its runs, named ``COMPARISON/RUN``.
+Anything else is not a run and is skipped. A run with a summary but fewer epochs
+than its settings ask for (and no divergence) was interrupted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnfw.checkpoint import CHECKPOINT
+from nnfw.errors import UsageError
+from nnfw.settings import SLOTS
+
+SUMMARY = "summary.json"
+SETTINGS = "settings.toml"
+COMPARISON = "comparison.json"
+RUN_FILES = (SETTINGS, "history.csv", "model.keras")
+STAMP = re.compile(r"^(\d{8}-\d{6})(?:-|$)")
+
+FINISHED, DIVERGED, INTERRUPTED = "finished", "diverged", "interrupted"
+UNFINISHED, UNREADABLE = "unfinished", "unreadable"
+
+
+@dataclass
+class Run:
+    """One run directory as read from disk: its summary and settings, and how complete it is.
+
+    ``status`` is ``finished``, ``diverged``, ``interrupted`` (fewer epochs than
+    asked for), ``unfinished`` (no summary yet) or ``unreadable`` (a summary that is
+    not a JSON object); ``problem`` says what is wrong or missing, in a few words.
+    """
+
+    path: Path
+    name: str
+    comparison: str | None
+    status: str
+    summary: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+    def choice(self, slot: str) -> str | None:
+        """The plugin chosen for a slot (None for 'none' or when unknown)."""
+        table = self.settings.get(slot)
+        name = table.get("name") if isinstance(table, dict) else None
+        if name is None:
+            name = (self.summary.get("settings") or {}).get(slot)
+        return None if name in (None, "none") else str(name)
+
+    def hyperparameters(self, slot: str) -> dict[str, Any]:
+        """The chosen plugin's hyperparameters, as settings.toml records them."""
+        table = self.settings.get(slot)
+        return {k: v for k, v in table.items() if k != "name"} if isinstance(table, dict) else {}
+
+    def scalars(self) -> dict[str, Any]:
+        """The settings that are not plugin choices (lr, epochs, batch-size, ...)."""
+        return {k: v for k, v in self.settings.items() if not isinstance(v, dict)}
+
+    def files(self) -> list[str]:
+        """The names in the directory (folders end in '/'), hidden temporary files left out."""
+        try:
+            entries = sorted(self.path.iterdir())
+        except OSError:
+            return []
+        return [p.name + ("/" if p.is_dir() else "") for p in entries if not p.name.startswith(".")]
+
+    def record(self) -> dict[str, Any]:
+        """The one-line facts ``nnfw runs --json`` prints: key settings and final metrics."""
+        return {
+            "name": self.name, "path": str(self.path), "comparison": self.comparison,
+            "status": self.status, "problem": self.problem,
+            **{slot: self.choice(slot) for slot in ("dataset", "optimizer", "loss")},
+            "lr": self.settings.get("lr"), "epochs": self.settings.get("epochs"),
+            "epochs_run": self.summary.get("epochs_run"), "final": self.summary.get("final"),
+            "diverged": self.summary.get("diverged"), "divergence": self.summary.get("divergence"),
+            "train_seconds": self.summary.get("train_seconds"),
+        }
+
+    def details(self) -> dict[str, Any]:
+        """Everything ``nnfw show --json`` prints: summary.json with the full settings and files."""
+        settings = self.settings or {slot: {"name": self.choice(slot) or "none"} for slot in SLOTS}
+        return {"name": self.name, "path": str(self.path), "comparison": self.comparison,
+                "status": self.status, "problem": self.problem, **self.summary,
+                "settings": settings, "files": self.files()}
+
+    @property
+    def sort_key(self) -> tuple[str, float, str]:
+        """Start time (from the name's stamp, else the folder's time), end time, name."""
+        match = STAMP.match(self.path.name)
+        finished = _mtime(self.path / SUMMARY) or _mtime(self.path)
+        started = match.group(1) if match else time.strftime("%Y%m%d-%H%M%S",
+                                                             time.localtime(_mtime(self.path)))
+        return started, finished, self.name
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def read_run(path: Path, name: str | None = None, comparison: str | None = None) -> Run | None:
+    """The run in ``path``, finished or not; None when the folder is not a run (or is a comparison)."""
+    name = name or path.name
+    summary_file = path / SUMMARY
+    if summary_file.is_file():
+        run = Run(path, name, comparison, FINISHED)
+        try:
+            summary = json.loads(summary_file.read_text(encoding="utf-8"))
+            if not isinstance(summary, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            run.status, run.problem = UNREADABLE, f"{SUMMARY}: {exc}"
+        else:
+            run.summary = summary
+    elif is_comparison(path):
+        return None
+    elif any((path / f).exists() for f in RUN_FILES) or STAMP.match(path.name):
+        run = Run(path, name, comparison, UNFINISHED,
+                  problem=f"no {SUMMARY} (still training, or stopped before the end)" + _resume(path))
+    else:
+        return None
+    _read_settings(run)
+    if run.summary:
+        run.status, run.problem = _outcome(run)
+    return run
+
+
+def _outcome(run: Run) -> tuple[str, str | None]:
+    """Finished, diverged or interrupted, from the summary and the planned epochs."""
+    summary, planned = run.summary, run.settings.get("epochs")
+    if summary.get("diverged"):
+        return DIVERGED, run.problem
+    done = summary.get("epochs_run")
+    if isinstance(done, int) and isinstance(planned, int) and done < planned:
+        return INTERRUPTED, f"{done} of {planned} epochs run" + _resume(run.path)
+    return FINISHED, run.problem
+
+
+def _resume(path: Path) -> str:
+    return f"; resume with: nnfw train --resume {path}" if (path / CHECKPOINT).is_file() else ""
+
+
+def _read_settings(run: Run) -> None:
+    file = run.path / SETTINGS
+    if not file.is_file():
+        if run.status != UNFINISHED:
+            run.problem = run.problem or f"no {SETTINGS}"
+        return
+    try:
+        run.settings = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        run.problem = run.problem or f"{SETTINGS}: {exc}"
+
+
+def is_comparison(path: Path) -> bool:
+    """A folder that is no run itself but holds runs (or says it is a comparison)."""
+    if (path / SUMMARY).exists():
+        return False
+    if (path / COMPARISON).is_file():
+        return True
+    return any(any((child / f).exists() for f in (SUMMARY, *RUN_FILES)) for child in _subfolders(path))
+
+
+def _subfolders(path: Path) -> list[Path]:
+    try:
+        return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+def find_runs(root: str | Path) -> list[Run]:
+    """Every run under ``root`` (and in its comparisons), oldest first."""
+    folder = Path(root)
+    if not folder.is_dir():
+        raise UsageError(f"out: {str(folder)!r} is not a folder (no runs there yet?)")
+    own = read_run(folder)
+    if own is not None:
+        return [own]
+    found = []
+    for child in _subfolders(folder):
+        run = read_run(child)
+        if run is not None:
+            found.append(run)
+        elif is_comparison(child):
+            found.extend(run for sub in _subfolders(child)
+                         if (run := read_run(sub, f"{child.name}/{sub.name}", child.name)) is not None)
+    return sorted(found, key=lambda r: r.sort_key)
+
+
+def find_run(root: str | Path, query: str) -> Run:
+    """The run ``query`` names: a run directory's path, or a name under ``root``, or a unique
+    prefix or suffix of one (such as its time stamp)."""
+    path = Path(query)
+    if path.is_dir():
+        run = read_run(path)
+        if run is not None:
+            return run
+        if is_comparison(path):
+            names = [r.name for r in find_runs(path)]
+            raise UsageError(f"{query!r} is a comparison of {len(names)} runs; show one of them: "
+                             + ", ".join(names))
+        raise UsageError(f"{query!r} is not a run directory (it has no {SUMMARY} or {SETTINGS})")
+    runs = find_runs(root)
+    wanted = query.rstrip("/")
+    tests = (lambda r: r.name == wanted, lambda r: r.path.name == wanted,
+             lambda r: any(n.startswith(wanted) or n.endswith(wanted) for n in (r.name, r.path.name)))
+    for test in tests:
+        matches = [r for r in runs if test(r)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise UsageError(f"run {query!r} is ambiguous under {str(root)!r}: it matches "
+                             + ", ".join(r.name for r in matches) + "; give more of the name")
+    if not runs:
+        raise UsageError(f"no run {query!r}: there are no runs under {str(root)!r}")
+    closest = difflib.get_close_matches(wanted, [r.name for r in runs], n=3, cutoff=0.0)
+    raise UsageError(f"no run {query!r} under {str(root)!r}; closest: " + ", ".join(closest))
