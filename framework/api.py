@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import strict_from_env
-from nnfw.registry import Registry, disabled_from_env, load_registry
+from nnfw.registry import Registry, allowed_from_env, disabled_from_env, load_registry
 
 if TYPE_CHECKING:
     import keras
@@ -23,11 +23,13 @@ _loaded: Registry | None = None
 def registry() -> Registry:
     """The registry of installed plugins, loaded once per process.
 
-    Honours ``NNFW_DISABLE_PLUGINS`` and ``NNFW_STRICT_PLUGINS``.
+    Honours ``NNFW_DISABLE_PLUGINS``, ``NNFW_PLUGINS`` (an allow-list) and
+    ``NNFW_STRICT_PLUGINS``.
     """
     global _loaded
     if _loaded is None:
-        _loaded = load_registry(disabled=disabled_from_env(), strict=strict_from_env())
+        _loaded = load_registry(disabled=disabled_from_env(), strict=strict_from_env(),
+                                allowed=allowed_from_env())
     return _loaded
 
 

@@ -24,7 +24,7 @@ from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import STRICT_ENV, NnfwError, UsageError
-from nnfw.registry import DISABLE_ENV, Registry
+from nnfw.registry import ALLOW_ENV, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.settings import parse_hidden
 from nnfw.suggest import unknown_name_message
@@ -38,15 +38,17 @@ EXIT_DIVERGED = 4
               help=f"Re-raise plugin errors with their traceback (or set {STRICT_ENV}=1).")
 @click.option("--disable-plugins", metavar="NAMES", default=None,
               help=f"Comma-separated plugin or distribution names to turn off (or set {DISABLE_ENV}).")
-def cli(strict_plugins: bool, disable_plugins: str | None) -> None:
+@click.option("--plugins", "only_plugins", metavar="NAMES", default=None,
+              help=f"Load only these plugins or distributions, comma-separated (or set {ALLOW_ENV}).")
+def cli(strict_plugins: bool, disable_plugins: str | None, only_plugins: str | None) -> None:
     """Train small neural networks from plugins: optimizers, losses, schedules,
     activations, regularizers, initializers and data sets, each chosen by name."""
-    if strict_plugins or disable_plugins is not None:
-        if strict_plugins:
-            os.environ[STRICT_ENV] = "1"
-        if disable_plugins is not None:
-            os.environ[DISABLE_ENV] = disable_plugins
-        use_registry(None)
+    chosen = {STRICT_ENV: "1" if strict_plugins else None, DISABLE_ENV: disable_plugins,
+              ALLOW_ENV: only_plugins}
+    for variable, value in chosen.items():
+        if value is not None:
+            os.environ[variable] = value
+            use_registry(None)
 
 
 @cli.command("list-plugins")

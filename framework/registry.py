@@ -22,6 +22,7 @@ from nnfw.suggest import closest, unknown_name_message
 
 GROUP = "nnfw"
 DISABLE_ENV = "NNFW_DISABLE_PLUGINS"
+ALLOW_ENV = "NNFW_PLUGINS"
 
 
 @dataclass
@@ -142,7 +143,16 @@ def entry_point_candidates() -> list[Candidate]:
 
 def disabled_from_env() -> set[str]:
     """Plugin or distribution names listed in ``NNFW_DISABLE_PLUGINS`` (comma-separated)."""
-    return {_norm(n) for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+    return _names_in(DISABLE_ENV)
+
+
+def allowed_from_env() -> set[str] | None:
+    """The allow-list in ``NNFW_PLUGINS`` (comma-separated plugin or distribution names), if set."""
+    return _names_in(ALLOW_ENV) if os.environ.get(ALLOW_ENV, "").strip() else None
+
+
+def _names_in(variable: str) -> set[str]:
+    return {_norm(n) for n in os.environ.get(variable, "").split(",") if n.strip()}
 
 
 def _norm(name: str) -> str:
@@ -155,11 +165,16 @@ def _describe(exc: BaseException) -> str:
 
 
 def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Iterable[str] = (),
-                  strict: bool = False) -> Registry:
-    """Load plugins (by default the installed ones) and collect what they register."""
+                  strict: bool = False, allowed: Iterable[str] | None = None) -> Registry:
+    """Load plugins (by default the installed ones) and collect what they register.
+
+    A plugin is left out (status ``disabled``) when its name or distribution is in
+    ``disabled``, or when ``allowed`` is given and holds neither.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     off = {_norm(n) for n in disabled}
+    only = None if allowed is None else {_norm(n) for n in allowed}
     records: list[PluginRecord] = []
     entries: list[Entry] = []
     defaults: dict[str, list[tuple[Any, str]]] = {}
@@ -167,7 +182,8 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
     for cand in sorted(found_candidates, key=lambda c: (c.name, c.distribution or "")):
         record = PluginRecord(cand.name, cand.distribution, cand.version)
         records.append(record)
-        if _norm(cand.name) in off or (cand.distribution and _norm(cand.distribution) in off):
+        names = {_norm(cand.name), _norm(cand.distribution or "")}
+        if names & off or (only is not None and not names & only):
             record.status = "disabled"
             continue
         plugin = None

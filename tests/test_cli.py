@@ -174,6 +174,9 @@ def test_python_dash_m_and_a_broken_plugin(tmp_path: Path, broken_plugin_env: di
     assert flagged.returncode != 0 and "broken on purpose" in flagged.stderr
     off = run_nnfw("--disable-plugins", "nnfw-broken-lion", "list-plugins", env=broken_plugin_env)
     assert off.returncode == 0 and "disabled" in off.stdout
+    only_ours = run_nnfw("--plugins", "nnfw", "list-plugins", "--json", env=broken_plugin_env)
+    statuses = {p["name"]: p["status"] for p in json.loads(only_ours.stdout)}
+    assert statuses["broken-lion"] == "disabled" and statuses["sgd"] == "ok"
 
 
 def test_saved_model_loads_in_a_fresh_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

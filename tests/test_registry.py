@@ -155,3 +155,15 @@ def test_defaults_that_plugins_disagree_on_are_not_used() -> None:
     assert registry.defaults["dataset"] == ("iris", "a")
     assert registry.plugins[0].status == "clash" and "disagrees" in registry.plugins[0].error
 
+
+
+def test_an_allow_list_loads_only_the_named_plugins() -> None:
+    def never() -> Any:
+        raise AssertionError("a plugin not on the allow-list must not be imported")
+
+    registry = load_registry([candidate("a", make_plugin("a", register_optimizers=optimizers("x"))),
+                              Candidate("b", never, "nnfw-b"),
+                              candidate("c", make_plugin("c"), dist="nnfw-c")],
+                             allowed=["a", "nnfw-c"])
+    assert [(p.name, p.status) for p in registry.plugins] == [
+        ("a", "ok"), ("b", "disabled"), ("c", "ok")]
