@@ -56,7 +56,13 @@ class TensorBoardLog:
             self._tags = tuple(columns)
             self._write = _compiled_writer(self._writer, self._tags)
         values = np.array([column[start:end] for column in columns.values()], np.float32).T
-        self._write(tf.constant(values), tf.constant(start, tf.int64))
+        logger = tf.get_logger()
+        level = logger.level
+        logger.setLevel("ERROR")  # one new graph function per log: not the retracing TF warns of
+        try:
+            self._write(tf.constant(values), tf.constant(start, tf.int64))
+        finally:
+            logger.setLevel(level)
         self._writer.flush()
         self.written = end
         return end - start
