@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from nnfw import hookimpl
-from nnfw_plugins.optimizers.common import defaults, epsilon_param, lecture_optimizer_base
+from nnfw_plugins.optimizers.common import defaults, epsilon_param, keras_optimizer
 
 PARAMS = (epsilon_param(),)
 
@@ -21,19 +20,10 @@ def register_optimizers(register):
              params=PARAMS)
 
 
-def build(learning_rate: Any, **hyperparameters: Any) -> Any:
-    """A Keras optimizer applying the lecture's Adagrad rule."""
-    return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+def define(base: type, ops: Any) -> type:
+    """The Keras optimizer class, on the shared lecture-optimizer base."""
 
-
-@functools.cache
-def optimizer_class() -> type:
-    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="nnfw")
-    class LectureAdagrad(lecture_optimizer_base()):
+    class LectureAdagrad(base):
         """``v += g^2; w -= lr*g/(sqrt(v) + epsilon)``, one slot ``v`` per variable."""
 
         slot_names = ("v",)
@@ -51,3 +41,6 @@ def optimizer_class() -> type:
             self.assign_sub(variable, ops.divide(ops.multiply(lr, g), denominator))
 
     return LectureAdagrad
+
+
+build, optimizer_class = keras_optimizer(define)

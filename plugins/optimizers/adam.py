@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from nnfw import hookimpl
@@ -10,7 +9,7 @@ from nnfw_plugins.optimizers.common import (
     beta_param,
     defaults,
     epsilon_param,
-    lecture_optimizer_base,
+    keras_optimizer,
 )
 
 PARAMS = (beta_param("beta1", 0.9, "decay of the running average of the gradients (m)"),
@@ -30,19 +29,10 @@ def register_optimizers(register):
              params=PARAMS)
 
 
-def build(learning_rate: Any, **hyperparameters: Any) -> Any:
-    """A Keras optimizer applying the lecture's Adam rule."""
-    return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+def define(base: type, ops: Any) -> type:
+    """The Keras optimizer class, on the shared lecture-optimizer base."""
 
-
-@functools.cache
-def optimizer_class() -> type:
-    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="nnfw")
-    class LectureAdam(lecture_optimizer_base()):
+    class LectureAdam(base):
         """The lecture's Adam, slots ``m`` and ``v`` per variable."""
 
         slot_names = ("m", "v")
@@ -58,11 +48,8 @@ def optimizer_class() -> type:
             beta1 = self.constant(self.beta1, variable)
             beta2 = self.constant(self.beta2, variable)
             one = self.constant(1.0, variable)
-            m_new = ops.add(ops.multiply(beta1, m),
-                            ops.multiply(self.constant(1.0 - self.beta1, variable), g))
-            v_new = ops.add(ops.multiply(beta2, v),
-                            ops.multiply(self.constant(1.0 - self.beta2, variable),
-                                         ops.square(g)))
+            m_new = self.average(m, g, self.beta1, variable)
+            v_new = self.average(v, ops.square(g), self.beta2, variable)
             self.assign(m, m_new)
             self.assign(v, v_new)
             m_hat = ops.divide(m_new, ops.subtract(one, ops.power(beta1, t)))
@@ -71,3 +58,6 @@ def optimizer_class() -> type:
             self.assign_sub(variable, ops.divide(ops.multiply(lr, m_hat), denominator))
 
     return LectureAdam
+
+
+build, optimizer_class = keras_optimizer(define)

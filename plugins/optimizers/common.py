@@ -6,7 +6,7 @@ Importing this module does not import Keras; the base class is built on first us
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from nnfw import Param
@@ -78,6 +78,11 @@ def lecture_optimizer_base() -> type:
             """``value`` (a Python number or a tensor) as a tensor of ``variable``'s dtype."""
             return ops.convert_to_tensor(value, dtype=variable.dtype)
 
+        def average(self, old: Any, new: Any, beta: float, variable: Any) -> Any:
+            """``beta*old + (1-beta)*new``, with ``1-beta`` computed in Python as the lecture does."""
+            return ops.add(ops.multiply(self.constant(beta, variable), old),
+                           ops.multiply(self.constant(1.0 - beta, variable), new))
+
         def get_config(self) -> dict[str, Any]:
             """The base optimizer's settings plus this optimizer's hyperparameters."""
             config = super().get_config()
@@ -85,3 +90,26 @@ def lecture_optimizer_base() -> type:
             return config
 
     return LectureOptimizer
+
+
+def keras_optimizer(define: Callable[[type, Any], type]
+                    ) -> tuple[Callable[..., Any], Callable[[], type]]:
+    """``(build, optimizer_class)`` for an optimizer whose class ``define(base, ops)`` returns.
+
+    The class is defined on first use (importing the plugin stays free of Keras)
+    and registered as Keras-serializable under the package ``nnfw``; ``build``
+    is the plugin's factory, ``build(learning_rate, **hyperparameters)``.
+    """
+
+    @functools.cache
+    def optimizer_class() -> type:
+        import keras
+        from keras import ops
+
+        return keras.saving.register_keras_serializable(package="nnfw")(
+            define(lecture_optimizer_base(), ops))
+
+    def build(learning_rate: Any, **hyperparameters: Any) -> Any:
+        return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+
+    return build, optimizer_class

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from nnfw import hookimpl
@@ -10,7 +9,7 @@ from nnfw_plugins.optimizers.common import (
     beta_param,
     defaults,
     epsilon_param,
-    lecture_optimizer_base,
+    keras_optimizer,
 )
 
 PARAMS = (beta_param("beta", 0.9, "decay of the running mean of the squared gradients (v)"),
@@ -28,19 +27,10 @@ def register_optimizers(register):
              params=PARAMS)
 
 
-def build(learning_rate: Any, **hyperparameters: Any) -> Any:
-    """A Keras optimizer applying the lecture's RMSProp rule."""
-    return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+def define(base: type, ops: Any) -> type:
+    """The Keras optimizer class, on the shared lecture-optimizer base."""
 
-
-@functools.cache
-def optimizer_class() -> type:
-    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="nnfw")
-    class LectureRMSProp(lecture_optimizer_base()):
+    class LectureRMSProp(base):
         """``v = beta*v + (1-beta)*g^2; w -= lr*g/(sqrt(v) + epsilon)``, one slot ``v``."""
 
         slot_names = ("v",)
@@ -52,11 +42,12 @@ def optimizer_class() -> type:
             lr = self.constant(learning_rate, variable)
             g = self.constant(gradient, variable)
             (v,) = self.slots(variable)
-            beta = self.constant(self.beta, variable)
-            rest = self.constant(1.0 - self.beta, variable)
-            v_new = ops.add(ops.multiply(beta, v), ops.multiply(rest, ops.square(g)))
+            v_new = self.average(v, ops.square(g), self.beta, variable)
             self.assign(v, v_new)
             denominator = ops.add(ops.sqrt(v_new), self.constant(self.epsilon, variable))
             self.assign_sub(variable, ops.divide(ops.multiply(lr, g), denominator))
 
     return LectureRMSProp
+
+
+build, optimizer_class = keras_optimizer(define)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from nnfw import hookimpl
-from nnfw_plugins.optimizers.common import lecture_optimizer_base
+from nnfw_plugins.optimizers.common import keras_optimizer
 
 
 @hookimpl
@@ -16,19 +15,10 @@ def register_optimizers(register):
              formula="w -= lr * g")
 
 
-def build(learning_rate: Any) -> Any:
-    """A Keras optimizer applying ``w -= lr * g``."""
-    return optimizer_class()(learning_rate=learning_rate)
+def define(base: type, ops: Any) -> type:
+    """The Keras optimizer class, on the shared lecture-optimizer base."""
 
-
-@functools.cache
-def optimizer_class() -> type:
-    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="nnfw")
-    class LectureSGD(lecture_optimizer_base()):
+    class LectureSGD(base):
         """``w -= lr * g`` for every variable."""
 
         default_name = "lecture_sgd"
@@ -40,3 +30,6 @@ def optimizer_class() -> type:
             self.assign_sub(variable, ops.multiply(lr, g))
 
     return LectureSGD
+
+
+build, optimizer_class = keras_optimizer(define)

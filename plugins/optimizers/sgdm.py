@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from nnfw import hookimpl
-from nnfw_plugins.optimizers.common import beta_param, defaults, lecture_optimizer_base
+from nnfw_plugins.optimizers.common import beta_param, defaults, keras_optimizer
 
 PARAMS = (beta_param("beta", 0.9, "decay of the running average of the gradients (m)"),)
 
@@ -22,19 +21,10 @@ def register_optimizers(register):
              params=PARAMS)
 
 
-def build(learning_rate: Any, **hyperparameters: Any) -> Any:
-    """A Keras optimizer applying the lecture's SGDM rule."""
-    return optimizer_class()(learning_rate=learning_rate, **hyperparameters)
+def define(base: type, ops: Any) -> type:
+    """The Keras optimizer class, on the shared lecture-optimizer base."""
 
-
-@functools.cache
-def optimizer_class() -> type:
-    """The Keras optimizer class, defined on first use so that importing this module stays fast."""
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="nnfw")
-    class LectureSGDM(lecture_optimizer_base()):
+    class LectureSGDM(base):
         """``m = beta*m + (1-beta)*g; w -= lr*m``, one slot ``m`` per variable."""
 
         slot_names = ("m",)
@@ -46,10 +36,11 @@ def optimizer_class() -> type:
             lr = self.constant(learning_rate, variable)
             g = self.constant(gradient, variable)
             (m,) = self.slots(variable)
-            beta = self.constant(self.beta, variable)
-            rest = self.constant(1.0 - self.beta, variable)
-            m_new = ops.add(ops.multiply(beta, m), ops.multiply(rest, g))
+            m_new = self.average(m, g, self.beta, variable)
             self.assign(m, m_new)
             self.assign_sub(variable, ops.multiply(lr, m_new))
 
     return LectureSGDM
+
+
+build, optimizer_class = keras_optimizer(define)
