@@ -17,7 +17,7 @@ import click
 
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
-from nnfw.cli_common import cli_settings, registry_with_warnings, table, train_options
+from nnfw.cli_common import cli_settings, config_option, registry_with_warnings, table, train_options
 from nnfw.cli_compare import compare
 from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
@@ -130,9 +130,7 @@ def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool
 
 @cli.command("train", context_settings={"ignore_unknown_options": True,
                                         "allow_extra_args": True})
-@click.option("--config", "config_path", default=None, metavar="FILE.toml|EXPERIMENT",
-              help="Read settings from a TOML file, or a registered experiment's "
-                   "('nnfw list experiments'); options given here override it.")
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout at the end.")
 @click.option("--resume", "resume", default=None, metavar="RUN_DIR",
               help="Continue an interrupted run in RUN_DIR (only --epochs may change).")

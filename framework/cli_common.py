@@ -94,14 +94,30 @@ def parse_plugin_options(args: Sequence[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+config_option = click.option(
+    "--config", "config_path", default=None, metavar="FILE.toml|EXPERIMENT",
+    help="Read settings from a TOML file, or a registered experiment's "
+         "('nnfw list experiments'); options given here override it.")
+
+
+def option_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """click's option values keyed by setting name ('batch_size' -> 'batch-size')."""
+    return {name.replace("_", "-"): value for name, value in options.items()}
+
+
+def load_config(registry: Registry, config_path: str | None) -> dict[str, Any]:
+    """The settings in ``--config`` (a file or an experiment), or none."""
+    return read_config(find_config(config_path, registry)) if config_path else {}
+
+
 def cli_settings(registry: Registry, config_path: str | None, options: dict[str, Any],
                  extra_args: Sequence[str], resume: str | None = None) -> Settings:
     """Settings from a config file (or experiment), click's options and ``--slot.key`` args;
     or, with ``resume``, the settings of that run directory."""
-    given = {name.replace("_", "-"): value for name, value in options.items()}
+    given = option_settings(options)
     if resume is not None:
         if config_path:
             raise UsageError("--resume continues a run with its own settings; drop --config")
         return resume_settings(registry, resume, given, parse_plugin_options(extra_args))
-    config = read_config(find_config(config_path, registry)) if config_path else {}
-    return resolve_settings(registry, config, given, parse_plugin_options(extra_args))
+    return resolve_settings(registry, load_config(registry, config_path), given,
+                            parse_plugin_options(extra_args))

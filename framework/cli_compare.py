@@ -7,18 +7,23 @@ from typing import Any
 
 import click
 
-from nnfw.cli_common import parse_plugin_options, registry_with_warnings, table, train_options
+from nnfw.cli_common import (
+    config_option,
+    load_config,
+    option_settings,
+    parse_plugin_options,
+    registry_with_warnings,
+    table,
+    train_options,
+)
 from nnfw.compare import Plan, RunOutcome, display_table
 from nnfw.compare import compare as run_compare
 from nnfw.rundir import json_text
-from nnfw.settings import find_config, read_config
 
 
 @click.command("compare", context_settings={"ignore_unknown_options": True,
                                             "allow_extra_args": True})
-@click.option("--config", "config_path", default=None, metavar="FILE.toml|EXPERIMENT",
-              help="Read settings from a TOML file, or a registered experiment's "
-                   "('nnfw list experiments'); options given here override it.")
+@config_option
 @click.option("--target", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="ACCURACY",
               help="Report the first epoch (from 0) whose test accuracy reaches this (e.g. 0.95).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, metavar="N",
@@ -40,10 +45,10 @@ def compare(ctx: click.Context, config_path: str | None, target: float | None, j
     saves it with loss.png and accuracy.png, all runs in one figure, in a new
     directory under --out; each run's own directory is inside it."""
     registry = registry_with_warnings()
-    config = read_config(find_config(config_path, registry)) if config_path else {}
-    given = {name.replace("_", "-"): value for name, value in options.items()}
-    result = run_compare(registry, config, given, parse_plugin_options(ctx.args), jobs=jobs,
-                         target=target, on_start=_started, on_done=_finished)
+    result = run_compare(registry, load_config(registry, config_path), option_settings(options),
+                         parse_plugin_options(ctx.args), jobs=jobs,
+                         target=target, on_start=lambda plan, where: _started(plan, where, jobs),
+                         on_done=_finished)
     if as_json:
         click.echo(json_text(result.rows))
         return
@@ -52,9 +57,10 @@ def compare(ctx: click.Context, config_path: str | None, target: float | None, j
     click.echo(f"comparison saved in {result.directory}")
 
 
-def _started(plan: Plan, directory: Path) -> None:
+def _started(plan: Plan, directory: Path, jobs: int) -> None:
     count = len(plan.runs)
-    click.echo(f"comparing {count} run{'s' if count != 1 else ''} in {directory}", err=True)
+    at_once = f", {min(jobs, count)} at a time" if min(jobs, count) > 1 else ""
+    click.echo(f"comparing {count} run{'s' if count != 1 else ''}{at_once} in {directory}", err=True)
 
 
 def _finished(outcome: RunOutcome, finished: int, total: int) -> None:

@@ -77,7 +77,7 @@ class Comparison:
     plan: Plan
     outcomes: list[RunOutcome]
     rows: list[dict[str, Any]]
-    directory: Path | None
+    directory: Path
     target: float | None = None
     wall_seconds: float = 0.0
     jobs: int = 1
@@ -211,8 +211,10 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker)
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(stop,))
     try:
         futures = {pool.submit(_train_in_worker, run, str(out)): i for i, run in enumerate(plan.runs)}
         for finished, future in enumerate(as_completed(futures), start=1):
@@ -221,10 +223,12 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
             if on_done:
                 on_done(outcomes[index], finished, total)  # type: ignore[arg-type]
     except BrokenProcessPool:
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise NnfwError(f"a worker process of --jobs {jobs} stopped abruptly (out of memory, or "
                         "killed?); try fewer --jobs") from None
     except BaseException:
+        stop.set()  # runs a worker has already taken do not start
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
@@ -249,12 +253,24 @@ def train_planned(run: PlannedRun, registry: Registry, out: str | Path) -> RunOu
                       result.run_dir)
 
 
-def _start_worker() -> None:
-    """In a spawned worker: import TensorFlow quietly, limited to ``WORKER_THREADS`` threads."""
+_stop: Any = None  # in a worker process: the comparison's stop event, set when a run fails
+
+
+def _start_worker(stop: Any) -> None:
+    """In a spawned worker: import TensorFlow quietly, limited to ``WORKER_THREADS`` threads.
+
+    Ctrl-C reaches the whole process group: an idle worker ignores it, and a
+    training one stops after its current chunk with everything saved (as
+    :func:`nnfw.runner.run_training` does), while the main process stops waiting.
+    """
     import os
+    import signal
 
     from nnfw.quiet import native_stderr_silenced
 
+    global _stop
+    _stop = stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with native_stderr_silenced():
         import tensorflow as tf
@@ -268,7 +284,14 @@ def _train_in_worker(run: PlannedRun, out: str) -> RunOutcome:
     """Train one planned run in a worker process, with the installed plugins."""
     from nnfw.api import registry
 
-    return train_planned(run, registry(), out)
+    if _stop is not None and _stop.is_set():
+        raise NnfwError(f"run {run.label!r}: not started, the comparison stopped")
+    try:
+        return train_planned(run, registry(), out)
+    except BaseException:
+        if _stop is not None:
+            _stop.set()  # before this worker takes another run
+        raise
 
 
 # ---------------------------------------------------------------- the table
@@ -380,7 +403,6 @@ def write_comparison(result: Comparison) -> None:
     from nnfw.plots import plot_comparison
 
     directory = result.directory
-    assert directory is not None
     header, cells = display_table(result.rows, result.target)
     write_csv(directory / "table.csv", result.rows)
     write_atomic(directory / "table.md", markdown_table(header, cells))

@@ -137,10 +137,15 @@ class Interrupted(NnfwError):
 
     def __init__(self, signum: int, epochs: int, run_dir: Path | None) -> None:
         self.exit_code = 128 + signum
+        self.args_for_copy = (signum, epochs, run_dir)
         where = (f"; everything is saved: resume with nnfw train --resume {run_dir}"
                  if run_dir else "")
         super().__init__(f"interrupted by {signal.Signals(signum).name} after epoch "
                          f"{epochs - 1}{where}")
+
+    def __reduce__(self) -> tuple[type, tuple[int, int, Path | None]]:
+        """Rebuild from the constructor's arguments (crossing processes, as in compare --jobs)."""
+        return (Interrupted, self.args_for_copy)
 
 
 class _StopRequest:
