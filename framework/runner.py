@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from nnfw.checkpoint import load_checkpoint, save_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import NnfwError, UsageError
-from nnfw.loop import Divergence, History, Trainer
+from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.model import build, build_model, plan_targets
 from nnfw.registry import Registry
 from nnfw.rundir import create_run_dir, save_model_atomic, write_atomic, write_csv, write_json
@@ -86,19 +86,29 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     rows = len(data.x_train)
     batch_size = settings.scalars["batch-size"]
     if batch_size > rows:
-        raise UsageError(f"batch-size: {batch_size} is larger than the {rows} training rows "
+        rows_text = f"{rows} training row{'s' if rows != 1 else ''}"
+        raise UsageError(f"batch-size: {batch_size} is larger than the {rows_text} "
                          f"of {data.name!r}; accepted: 1..{rows}")
     steps_per_epoch = -(-rows // batch_size)
     tf.random.set_seed(settings.scalars["seed"])
-    model = build_model(settings, registry, data.num_features, targets.units)
+    try:
+        model = build_model(settings, registry, data.num_features, targets.units)
+    except tf.errors.ResourceExhaustedError:
+        raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does not "
+                         "fit in memory; use smaller --hidden layers") from None
     schedule = registry.get("schedule", settings.choices["schedule"]).create(
         settings.scalars["lr"], steps_per_epoch, **settings.params["schedule"])
     optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
         schedule, **settings.params["optimizer"])
     loss = build(settings, registry, "loss")
+    sizes = [data.num_features, *settings.hidden, targets.units]
+    complexity = dense_complexity(sizes, settings.scalars["bias"])
+    epochs = settings.scalars["epochs"]
+    jit = settings.scalars["xla"] and xla_pays_off(
+        epochs * steps_per_epoch, complexity.multiply_adds * (rows + len(data.x_test)))
     trainer = Trainer(model, optimizer, loss, (data.x_train, data.y_train, data.x_test, data.y_test),
                       targets, batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop",
-                      jit=settings.scalars["xla"])
+                      jit=jit)
     seconds_before = 0.0
     if resume is not None:
         run_dir: Path | None = resume
@@ -109,7 +119,7 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     else:
         run_dir = None
     keeper = _Checkpoints(run_dir, trainer, settings.scalars["checkpoint-seconds"])
-    remaining = settings.scalars["epochs"] - trainer.history.epochs_run
+    remaining = epochs - trainer.history.epochs_run
     started = time.perf_counter()
     with _stop_on_signals() as stop:
         def after_chunk(history: History) -> bool:
@@ -119,9 +129,8 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
             return stop.signum is not None
 
         seconds = trainer.fit(remaining, after_chunk) if remaining > 0 else 0.0
-    sizes = [data.num_features, *settings.hidden, targets.units]
     result = RunResult(settings, trainer.history, trainer.divergence, seconds_before + seconds,
-                       dense_complexity(sizes, settings.scalars["bias"]), model, data, run_dir,
+                       complexity, model, data, run_dir,
                        interrupted=stop.signum is not None)
     if run_dir is not None:
         keeper.save(result.train_seconds)

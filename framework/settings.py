@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnfw.entries import Entry
 from nnfw.errors import UsageError
-from nnfw.params import Param
+from nnfw.params import Param, resolve
 from nnfw.registry import Registry
 from nnfw.suggest import unknown_name_message
 
@@ -47,11 +48,13 @@ SLOT_HELP: dict[str, str] = {
     "regularizer": "the regularizer of weights (never biases), or 'none'",
 }
 OPTIONAL_SLOTS = {"regularizer"}
+INT32_MAX = 2**31 - 1
 NONE = "none"
 
 SCALARS: tuple[Param, ...] = (
     Param("lr", 0.1, "learning rate (the schedule's starting value)", bounds="(0, inf)"),
-    Param("epochs", 100, "passes over the training data", bounds="[1, inf)"),
+    # the training loop counts epochs in int32 tensors
+    Param("epochs", 100, "passes over the training data", bounds=f"[1, {INT32_MAX}]"),
     Param("batch-size", 32, "rows per training step", bounds="[1, inf)"),
     Param("seed", 116, "TensorFlow's global random seed (initial weights)"),
     Param("hidden", "", "hidden layer sizes, comma-separated ('16,8'); empty for none"),
@@ -61,7 +64,8 @@ SCALARS: tuple[Param, ...] = (
     Param("out", "runs", "folder that receives the run directories"),
     Param("checkpoint-seconds", 30.0, "save a checkpoint at most this often (0: after every chunk)",
           bounds="[0, inf)"),
-    Param("xla", True, "compile training with XLA where the plugins' operations allow it"),
+    Param("xla", True, "compile training with XLA where it pays off (long runs, big layers) "
+          "and the plugins' operations allow it; false: never"),
 )
 SCALAR_BY_NAME = {p.name: p for p in SCALARS}
 
@@ -118,12 +122,20 @@ def read_config(path: str | Path) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"config file {str(file)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise UsageError(f"config file {str(file)!r} is a directory; give a TOML file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {str(file)!r} is not UTF-8 text; a config file is TOML text"
+                         ) from None
+    except (OSError, ValueError) as exc:
         raise UsageError(f"config file {str(file)!r} cannot be read: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
+    except ValueError:  # Python refuses to read whole numbers of over 4300 digits
+        raise UsageError(f"config file {str(file)!r} holds a number too long to read; "
+                         "numbers must fit in 64 bits") from None
     known = [*SLOTS, *SCALAR_BY_NAME]
     for key in data:
         if key not in known:
@@ -177,25 +189,47 @@ def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None
                 raise UsageError(f"{slot}: hyperparameters {sorted(params)} given but no {slot} chosen")
             settings.choices[slot] = None
             continue
-        entry = registry.get(kind, name)
+        entry = _entry(registry, slot, name)
         settings.choices[slot] = name
-        settings.params[slot] = entry.resolve(params)
+        settings.params[slot] = resolve(entry.params, params, owner=_owner(slot, entry))
     for param in SCALARS:
         if param.name in options:
-            value = options[param.name]
-            is_text = isinstance(value, str) and param.type is not str
-            settings.scalars[param.name] = param.parse(value) if is_text else param.check(value)
+            settings.scalars[param.name] = _scalar(param, options[param.name])
         elif param.name in config:
-            settings.scalars[param.name] = _from_config(param, config[param.name])
+            settings.scalars[param.name] = _scalar(param, config[param.name])
         else:
             settings.scalars[param.name] = param.default
-    parse_hidden(settings.scalars["hidden"])
+    if not settings.scalars["out"].strip():
+        raise UsageError("out: the folder for run directories is empty; give a folder like 'runs'")
     return settings
 
 
-def _from_config(param: Param, value: Any) -> Any:
-    if param.name == "hidden" and isinstance(value, list):
+def _entry(registry: Registry, slot: str, name: str) -> Entry:
+    """The entry ``name`` of the slot's kind; an unknown name's message names the slot too."""
+    if not isinstance(name, str):
+        raise UsageError(f"{slot}: {name!r} is not a plugin name")
+    try:
+        return registry.get(SLOTS[slot], name)
+    except UsageError as exc:
+        if slot == SLOTS[slot]:
+            raise
+        raise UsageError(f"{slot}: {exc}") from None
+
+
+def _owner(slot: str, entry: Entry) -> str:
+    """How hyperparameter messages name the plugin: by kind, or by slot where they differ."""
+    return f"{entry.kind if slot == entry.kind else slot} {entry.name!r}"
+
+
+def _scalar(param: Param, value: Any) -> Any:
+    """A scalar setting from an option or a config file: text is parsed, other values checked."""
+    if param.name == "hidden":
+        if not isinstance(value, list | str):
+            raise UsageError(f"hidden: {value!r} is not a list of positive layer sizes "
+                             "like '16,8' or [16, 8]")
         return ",".join(str(size) for size in parse_hidden(value))
+    if isinstance(value, str) and param.type is not str:
+        return param.parse(value)
     return param.check(value)
 
 
@@ -220,5 +254,12 @@ def resume_settings(registry: Registry, run_dir: str | Path, options: Mapping[st
         given = changed[0] if changed else f"{next(iter(option_params or {}))}.*"
         raise UsageError(f"--resume continues a run with its own settings; only --epochs may "
                          f"change, not --{given}")
-    epochs = {"epochs": options["epochs"]} if options.get("epochs") is not None else {}
-    return resolve_settings(registry, read_config(folder / "settings.toml"), epochs)
+    epochs: dict[str, Any] = {}
+    if options.get("epochs") is not None:
+        epochs["epochs"] = _scalar(SCALAR_BY_NAME["epochs"], options["epochs"])
+    file = folder / "settings.toml"
+    config = read_config(file)
+    try:
+        return resolve_settings(registry, config, epochs)
+    except UsageError as exc:  # the run's own settings: say where they are
+        raise UsageError(f"--resume: {str(file)!r}: {exc}") from None
