@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,20 +59,25 @@ def load_checkpoint(run_dir: Path, trainer: Trainer) -> float:
         with np.load(path, allow_pickle=False) as saved:
             meta = json.loads(bytes(saved["meta"]).decode())
             values = [saved[f"state_{i:04d}"] for i in range(len(meta["names"]))]
-    except (OSError, ValueError, KeyError) as exc:
-        raise UsageError(f"--resume: {str(path)!r} cannot be read: {exc}") from None
+        saved_shapes = [list(shape) for shape in meta["shapes"]]
+        history = {k: [_number(x) for x in v] for k, v in meta["history"].items()}
+        divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
+        seconds = float(meta["train_seconds"])
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--resume: {str(path)!r} cannot be read ({detail}); "
+                         "it is not a checkpoint nnfw wrote") from None
     state = trainer.state
     shapes = [list(v.shape) for v in state]
-    if meta.get("format") != FORMAT or meta["shapes"] != shapes:
+    if meta.get("format") != FORMAT or saved_shapes != shapes:
         raise UsageError(f"--resume: {str(path)!r} belongs to a different model "
-                         f"({len(meta['shapes'])} arrays {meta['shapes'][:3]}..., this one has "
+                         f"({len(saved_shapes)} arrays {saved_shapes[:3]}..., this one has "
                          f"{len(shapes)} {shapes[:3]}...)")
     for variable, value in zip(state, values, strict=True):
         variable.assign(value)
-    history = {k: [_number(x) for x in v] for k, v in meta["history"].items()}
     trainer.history = History(**history)
-    trainer.divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
-    return float(meta["train_seconds"])
+    trainer.divergence = divergence
+    return seconds
 
 
 def _number(value: Any) -> float:

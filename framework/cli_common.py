@@ -107,7 +107,7 @@ def option_settings(options: dict[str, Any]) -> dict[str, Any]:
 
 def load_config(registry: Registry, config_path: str | None) -> dict[str, Any]:
     """The settings in ``--config`` (a file or an experiment), or none."""
-    return read_config(find_config(config_path, registry)) if config_path else {}
+    return read_config(find_config(config_path, registry)) if config_path is not None else {}
 
 
 def cli_settings(registry: Registry, config_path: str | None, options: dict[str, Any],
@@ -116,7 +116,7 @@ def cli_settings(registry: Registry, config_path: str | None, options: dict[str,
     or, with ``resume``, the settings of that run directory."""
     given = option_settings(options)
     if resume is not None:
-        if config_path:
+        if config_path is not None:
             raise UsageError("--resume continues a run with its own settings; drop --config")
         return resume_settings(registry, resume, given, parse_plugin_options(extra_args))
     return resolve_settings(registry, load_config(registry, config_path), given,

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 Task = Literal["classification", "regression"]
+MAX_CLASSES = 2**31 - 1  # class ids are int32
 
 
 @dataclass
@@ -65,36 +66,56 @@ class Dataset:
 def _features(x: object, what: str, width: int | None = None) -> np.ndarray:
     import numpy as np
 
-    array = np.asarray(x, dtype=np.float32)
+    array = _float32(x, what)
     if array.ndim == 1 and width is not None and array.size == 0:
         array = array.reshape(0, width)
     if array.ndim != 2:
         raise UsageError(f"{what}: expected a table (rows, features), got shape {array.shape}")
+    if width is None and array.shape[1] == 0:
+        raise UsageError(f"{what}: no columns; expected at least 1 per row")
     if width is not None and array.shape[1] != width:
         raise UsageError(f"{what}: {array.shape[1]} columns, the training part has {width}")
     if not np.all(np.isfinite(array)):
-        raise UsageError(f"{what}: contains NaN or infinite values")
+        raise UsageError(f"{what}: contains NaN, infinite values or values beyond float32's "
+                         "range (about 3.4e38); expected finite numbers")
     return array
+
+
+def _float32(x: object, what: str) -> np.ndarray:
+    """``x`` as a float32 array; what cannot be one is a UsageError (too large: infinite)."""
+    import numpy as np
+
+    try:
+        with np.errstate(over="ignore"):  # too large for float32: inf, reported by the caller
+            return np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"{what}: not a table of numbers ({detail})") from None
 
 
 def _labels(y: object, num_classes: int, what: str) -> np.ndarray:
     import numpy as np
 
-    array = np.asarray(y)
-    if num_classes < 2:
-        raise UsageError(f"{what}: classification needs num_classes >= 2, got {num_classes}")
-    if array.ndim != 1 or (array.size and not np.all(np.equal(np.mod(array, 1), 0))):
-        raise UsageError(f"{what}: expected whole-number class ids of shape (rows,)")
-    array = array.astype(np.int32)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer) or not (
+            2 <= num_classes <= MAX_CLASSES):
+        raise UsageError(f"{what}: classification needs a whole number of classes in "
+                         f"2..{MAX_CLASSES}, got num_classes={num_classes!r}")
+    expected = f"{what}: expected whole-number class ids in 0..{num_classes - 1} of shape (rows,)"
+    try:
+        array = np.asarray(y)
+    except ValueError:  # ragged
+        raise UsageError(expected) from None
+    if array.ndim != 1 or not (array.dtype.kind in "biu" or (
+            array.dtype.kind == "f" and np.all(np.isfinite(array)) and
+            np.all(np.equal(np.mod(array, 1), 0)))):
+        raise UsageError(expected)
     if array.size and (array.min() < 0 or array.max() >= num_classes):
         raise UsageError(f"{what}: class ids must lie in 0..{num_classes - 1}")
-    return array
+    return array.astype(np.int32)
 
 
 def _targets(y: object, what: str, width: int | None = None) -> np.ndarray:
-    import numpy as np
-
-    array = np.asarray(y, dtype=np.float32)
+    array = _float32(y, what)
     if array.ndim == 1:
         array = array.reshape(-1, width or 1)
     return _features(array, what, width)

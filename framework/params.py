@@ -12,6 +12,7 @@ from nnfw.suggest import unknown_name_message
 
 _BOUNDS = re.compile(r"^\s*([\[(])\s*([^,\s]*)\s*,\s*([^,\s]*)\s*([\])])\s*$")
 _TYPES: dict[type, str] = {float: "number", int: "whole number", bool: "true/false", str: "text"}
+_FINITE = (-math.inf, math.inf, False, False)  # what a number without declared bounds accepts
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -52,9 +53,13 @@ class Param:
         """What values are accepted, in a few words."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.type is bool:
+            return "true or false"
+        if self.type is str:
+            return "text"
         if self.bounds:
             return f"a {self.type_name} in {self.bounds}"
-        return f"a {self.type_name}"
+        return "a finite number" if self.type is float else f"a {self.type_name}"
 
     def parse(self, text: str, where: str = "") -> Any:
         """Turn command-line text into a checked value of this parameter's type."""
@@ -80,17 +85,30 @@ class Param:
         """Check an already typed value (from TOML or Python); return it, coerced int -> float."""
         label = f"{where}{self.name}"
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond float's range (TOML and Python allow them)
+                raise UsageError(f"{label}: {_show(value)} is out of range; accepted: "
+                                 f"{self.accepts}") from None
         if self.type is not None and (not isinstance(value, self.type) or
                                       (self.type is not bool and isinstance(value, bool))):
-            raise UsageError(f"{label}: {value!r} is not {self.accepts}")
+            raise UsageError(f"{label}: {_show(value)} is not {self.accepts}")
         if self.type is float and math.isnan(value):
             raise UsageError(f"{label}: nan is not {self.accepts}")
         if self.choices and value not in self.choices:
             raise UsageError(f"{label}: {value!r} is not {self.accepts}")
-        if self._interval and not _inside(value, self._interval):
-            raise UsageError(f"{label}: {value!r} is out of range; accepted: {self.accepts}")
+        interval = self._interval or (_FINITE if self.type is float else None)
+        if interval and not _inside(value, interval):
+            raise UsageError(f"{label}: {_show(value)} is out of range; accepted: {self.accepts}")
         return value
+
+
+def _show(value: Any) -> str:
+    """``repr(value)``, except for whole numbers too long to print in full."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        sign = "a negative" if value < 0 else "a"
+        return f"{sign} whole number of about {value.bit_length() * 30103 // 100000 + 1} digits"
+    return repr(value)
 
 
 def _parse_bounds(text: str) -> tuple[float, float, bool, bool]:
@@ -117,6 +135,8 @@ def resolve(params: tuple[Param, ...], given: dict[str, Any], owner: str) -> dic
     known = {p.name: p for p in params}
     for key in given:
         if key not in known:
+            if not known:
+                raise UsageError(f"{owner} has no hyperparameters (got {key!r})")
             raise UsageError(unknown_name_message(f"{owner} has no hyperparameter", key, list(known)))
     resolved: dict[str, Any] = {}
     for param in params:

@@ -19,6 +19,8 @@ from nnfw.errors import UsageError
 def create_run_dir(parent: str | Path, label: str) -> Path:
     """A new directory under ``parent`` named so that runs sort by time; never an existing one."""
     root = Path(parent)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"out: {str(root)!r} is a file, not a folder; give a folder for the runs")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

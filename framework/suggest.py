@@ -17,7 +17,7 @@ def unknown_name_message(what: str, name: str, choices: Iterable[str]) -> str:
     options = sorted(choices)
     line = f"{what} {name!r}"
     guess = closest(name, options)
-    if guess:
-        line += f"; did you mean {guess!r}?"
-    line += " Accepted: " + (", ".join(options) if options else "(none)")
+    line += f"; did you mean {guess!r}?" if guess else "."
+    line += " Accepted: " + (", ".join(repr(o) if "\n" in o else o for o in options)
+                             if options else "(none)")
     return line

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 TASKS = ("auto", "classification", "regression")
 MAX_AUTO_CLASSES = 20  # whole-number targets with at most this many values count as classes
+FLOAT32_MAX = 3.4028234663852886e38  # features and targets become float32
 
 Row = tuple[int, list[str]]  # (line number in the file, stripped cells)
 
@@ -48,34 +49,37 @@ def build(path: str, target: str = "", task: str = "auto", test_fraction: float 
     Text class labels (and numeric ones) become ids 0, 1, ... in sorted order.
     """
     header, rows = read_table(path)
-    test_rows = split_size(path, len(rows), test_fraction)
-    column = target_column(path, header, target)
+    shown = display(path)
+    test_rows = split_size(shown, len(rows), test_fraction)
+    column = target_column(shown, header, target)
     feature_names = tuple(name for i, name in enumerate(header) if i != column)
-    x = feature_matrix(path, header, rows, column)
-    task, y, num_classes = encode_target(path, header[column], [(n, r[column]) for n, r in rows],
+    x = feature_matrix(shown, header, rows, column)
+    task, y, num_classes = encode_target(shown, header[column], [(n, r[column]) for n, r in rows],
                                          task)
     order = prepare.permutation(len(rows), seed)
     x_train, y_train, x_test, y_test = prepare.split(x[order], y[order], test_rows)
     if standardize:
         x_train, x_test = prepare.standardize(x_train, x_test)
     return Dataset(x_train, y_train, x_test, y_test, task=task,
-                   num_classes=num_classes, feature_names=feature_names, name=Path(path).name)
+                   num_classes=num_classes, feature_names=feature_names,
+                   name=display(Path(path).name))
 
 
 def read_table(path: str) -> tuple[list[str], list[Row]]:
     """The header's column names and the data rows, checked to form a table."""
     lines = _read_rows(path)
+    shown = display(path)
     if not lines:
-        raise UsageError(f"{path}: the file is empty; expected a header line naming the columns, "
+        raise UsageError(f"{shown}: the file is empty; expected a header line naming the columns, "
                          "then one comma-separated row per example")
     (_, header), rows = lines[0], lines[1:]
-    _check_header(path, header)
+    _check_header(shown, header)
     if not rows:
-        raise UsageError(f"{path}: the file has a header but no data rows; "
+        raise UsageError(f"{shown}: the file has a header but no data rows; "
                          "expected one comma-separated row per example after the header")
     for line, cells in rows:
         if len(cells) != len(header):
-            raise UsageError(f"{path}, line {line}: {len(cells)} values, but the header names "
+            raise UsageError(f"{shown}, line {line}: {len(cells)} values, but the header names "
                              f"{len(header)} columns; every row needs one value per column")
     return header, rows
 
@@ -85,23 +89,33 @@ def _read_rows(path: str) -> list[Row]:
     if not path.strip():
         raise UsageError("dataset 'csv': path is empty; give the path of a CSV file")
     file = Path(path).expanduser()
+    shown = display(path)
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             rows = [(reader.line_num, [cell.strip() for cell in cells]) for cells in reader]
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file; give the path of a CSV file") from None
+        raise UsageError(f"{shown}: no such file; give the path of a CSV file") from None
     except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a file; give the path of a CSV file"
+        raise UsageError(f"{shown}: is a directory, not a file; give the path of a CSV file"
                          ) from None
     except PermissionError:
-        raise UsageError(f"{path}: permission denied; the CSV file must be readable") from None
+        raise UsageError(f"{shown}: permission denied; the CSV file must be readable") from None
     except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a text file; expected a UTF-8 CSV file") from None
+        raise UsageError(f"{shown}: not a text file; expected a UTF-8 CSV file") from None
     except csv.Error as error:
-        raise UsageError(f"{path}: not a readable CSV file ({error}); "
+        raise UsageError(f"{shown}: not a readable CSV file ({error}); "
                          "expected comma-separated text") from None
+    except (OSError, ValueError) as error:  # e.g. a name too long, or holding a NUL character
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"{shown}: cannot be read ({reason}); give the path of a CSV file"
+                         ) from None
     return [(line, cells) for line, cells in rows if any(cells)]
+
+
+def display(text: str) -> str:
+    """A path or name as messages show it: as it is, or quoted if it holds a newline or the like."""
+    return text if text.isprintable() else repr(text)
 
 
 def _check_header(path: str, header: list[str]) -> None:
@@ -127,7 +141,8 @@ def target_column(path: str, header: list[str], target: str) -> int:
     if not target:
         return len(header) - 1
     if target not in header:
-        raise UsageError(unknown_name_message(f"{path}: no column", target, header))
+        raise UsageError(unknown_name_message(f"{path}: no column", target,
+                                              [display(name) for name in header]))
     return header.index(target)
 
 
@@ -206,6 +221,9 @@ def _cell(where: str, text: str) -> float | None:
     if number is not None and not math.isfinite(number):
         raise UsageError(f"{where}: {text!r} is not a finite number; "
                          "NaN and infinite values are not accepted")
+    if number is not None and abs(number) > FLOAT32_MAX:
+        raise UsageError(f"{where}: {text!r} is too large; values are float32, "
+                         f"within ±{FLOAT32_MAX:.7g}")
     return number
 
 
