@@ -183,8 +183,8 @@ def _divergence_line(result: Any, registry: Registry) -> str:
                                        if has_epsilon else "")
     what = f": {', '.join(where.non_finite)} went non-finite" if where.non_finite else ""
     cause = f" ({where.cause})" if where.cause else ""
-    kept = ("; kept the weights from before that step" if result.settings.scalars["on-nan"] == "stop"
-            else "")
+    kept = ("; kept the weights of the last complete epoch"
+            if result.settings.scalars["on-nan"] == "stop" else "")
     return (f"training diverged at epoch {where.epoch}, step {where.step}{what}{cause}{kept}; "
             f"{hint}")
 

@@ -149,19 +149,11 @@ class Trainer:
         """One optimizer step on one batch: (loss, whether loss and weights are all finite)."""
         import tensorflow as tf
 
-        state = [*self._variables, *self.optimizer.variables]
-        before = [tf.identity(v.value) for v in state] if self.stop_on_nan else []
         loss, grads = self._loss_and_gradients(x, t)
         self.optimizer.apply(grads, self._variables)
         finite = tf.math.is_finite(loss)
         for variable in self._variables:
             finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(variable)))
-        if self.stop_on_nan:  # keep the last finite state: undo a step that broke it
-            def restore() -> Any:
-                for variable, value in zip(state, before, strict=True):
-                    variable.assign(value)
-                return tf.constant(False)
-            finite = tf.cond(finite, lambda: tf.constant(True), restore)
         return loss, finite
 
     def _loss_and_gradients(self, x: Any, t: Any) -> tuple[Any, list[Any]]:
@@ -205,6 +197,9 @@ class Trainer:
         def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: tuple[Any, ...]
                       ) -> tuple[Any, ...]:
             lr = tf.cast(self.optimizer.learning_rate, tf.float32)
+            # The state at the epoch's start, restored if a step of this epoch breaks it: then
+            # the weights are those of the last recorded epoch (one copy an epoch, not a step).
+            start = [tf.identity(v.value) for v in self.state] if self.stop_on_nan else []
 
             def one_batch(b: Any, total: Any, first_bad: Any) -> tuple[Any, Any, Any]:
                 loss, finite = self._step(data.x_full[b], data.t_full[b])
@@ -223,6 +218,12 @@ class Trainer:
                         (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
                 skip = self.stop_on_nan & (first_bad > 0)
                 total, first_bad = tf.cond(skip, lambda: (total, first_bad), rest_batch)
+            if self.stop_on_nan:
+                def restore() -> Any:
+                    for variable, value in zip(self.state, start, strict=True):
+                        variable.assign(value)
+                    return tf.constant(0)
+                tf.cond(first_bad > 0, restore, lambda: tf.constant(0))
             mean_loss = total / self.steps_per_epoch
             if self.has_test:
                 test_loss, accuracy = self._evaluate(data)
@@ -299,18 +300,19 @@ class Trainer:
                 self._diagnose(self.divergence)
 
     def _diagnose(self, divergence: Divergence) -> None:
-        """Replay the step that broke, eagerly, to see what went non-finite; then undo it."""
+        """Replay the broken epoch eagerly up to the step that broke, to see what went
+        non-finite; then put the state back as it was (the epoch's start)."""
         import tensorflow as tf
 
-        index = divergence.step - 1
-        if index < self.full_batches:
-            x, t = self._data.x_full[index], self._data.t_full[index]
-        else:
-            x, t = self._data.x_rest, self._data.t_rest
-        state = [*self._variables, *self.optimizer.variables]
+        batches = [(self._data.x_full[i], self._data.t_full[i]) for i in range(self.full_batches)]
+        if self.rest:
+            batches.append((self._data.x_rest, self._data.t_rest))
+        state = self.state
         saved = [v.numpy() for v in state]
         try:
-            loss, grads = self._loss_and_gradients(x, t)
+            for x, t in batches[:divergence.step - 1]:
+                self._step(x, t)
+            loss, grads = self._loss_and_gradients(*batches[divergence.step - 1])
             found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
             found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
                       if g is not None and not bool(tf.reduce_all(tf.math.is_finite(g)))]

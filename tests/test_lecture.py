@@ -36,6 +36,11 @@ def test_rmsprop_diverges_on_iris_as_in_the_lecture() -> None:
     assert stopped.history.epochs_run == stopped.divergence.epoch  # the broken epoch is left out
     assert all(math.isfinite(loss) for loss in stopped.history.loss)
     assert all(np.all(np.isfinite(w.numpy())) for w in stopped.model.weights)  # last finite state
+    # ... which is the state at the end of the last recorded epoch: a fresh run of that many
+    # epochs has the same weights
+    again = nnfw.train("iris", optimizer="rmsprop", epochs=stopped.divergence.epoch)
+    for kept, fresh in zip(stopped.model.weights, again.model.weights, strict=True):
+        np.testing.assert_allclose(kept.numpy(), fresh.numpy(), rtol=1e-6)
     # the lecture's cause: a gradient entry is 0 while v underflowed to 0, so g / sqrt(v) = 0/0
     assert stopped.divergence.non_finite == ["nnfw/output/kernel"]
     assert "divides by a state that reached 0" in stopped.divergence.cause
