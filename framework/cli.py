@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except NnfwError as exc:
         click.echo(f"nnfw: error: {exc}", err=True)
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C outside training: nothing to save
         click.echo("nnfw: interrupted", err=True)
         code = 130
     sys.exit(code or 0)
