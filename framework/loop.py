@@ -146,15 +146,22 @@ class Trainer:
                                 autograph=False)
 
     def _step(self, x: Any, t: Any) -> tuple[Any, Any]:
-        """One optimizer step on one batch: (loss, whether loss and weights are all finite)."""
+        """One optimizer step on one batch: (loss, whether the loss is finite)."""
         import tensorflow as tf
 
         loss, grads = self._loss_and_gradients(x, t)
         self.optimizer.apply(grads, self._variables)
-        finite = tf.math.is_finite(loss)
-        for variable in self._variables:
-            finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(variable)))
-        return loss, finite
+        # Only the loss, every step: weights an update broke make the next step's loss
+        # non-finite, and the weights themselves are checked at the end of each epoch; the
+        # eager replay of a broken epoch then finds the exact step (see _diagnose).
+        return loss, tf.math.is_finite(loss)
+
+    def _weights_finite(self) -> Any:
+        """Whether every trained weight is finite."""
+        import tensorflow as tf
+
+        checks = [tf.reduce_all(tf.math.is_finite(v)) for v in self._variables]
+        return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)
 
     def _loss_and_gradients(self, x: Any, t: Any) -> tuple[Any, list[Any]]:
         """The training objective on one batch (loss plus regularization) and its gradients."""
@@ -218,6 +225,8 @@ class Trainer:
                         (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
                 skip = self.stop_on_nan & (first_bad > 0)
                 total, first_bad = tf.cond(skip, lambda: (total, first_bad), rest_batch)
+            first_bad = tf.where((first_bad == 0) & ~self._weights_finite(),
+                                 self.steps_per_epoch, first_bad)
             if self.stop_on_nan:
                 def restore() -> Any:
                     for variable, value in zip(self.state, start, strict=True):
@@ -300,8 +309,8 @@ class Trainer:
                 self._diagnose(self.divergence)
 
     def _diagnose(self, divergence: Divergence) -> None:
-        """Replay the broken epoch eagerly up to the step that broke, to see what went
-        non-finite; then put the state back as it was (the epoch's start)."""
+        """Replay the broken epoch eagerly, step by step, to find the exact step that broke and
+        what went non-finite; then put the state back as it was (the epoch's start)."""
         import tensorflow as tf
 
         batches = [(self._data.x_full[i], self._data.t_full[i]) for i in range(self.full_batches)]
@@ -309,16 +318,20 @@ class Trainer:
             batches.append((self._data.x_rest, self._data.t_rest))
         state = self.state
         saved = [v.numpy() for v in state]
+        found: list[str] = []
+        broken: list[str] = []
         try:
-            for x, t in batches[:divergence.step - 1]:
-                self._step(x, t)
-            loss, grads = self._loss_and_gradients(*batches[divergence.step - 1])
-            found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
-            found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
-                      if g is not None and not bool(tf.reduce_all(tf.math.is_finite(g)))]
-            self.optimizer.apply(grads, self._variables)
-            broken = [v.path for v in self._variables
-                      if not bool(tf.reduce_all(tf.math.is_finite(v)))]
+            for step, (x, t) in enumerate(batches[:divergence.step], start=1):
+                loss, grads = self._loss_and_gradients(x, t)
+                found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
+                found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
+                          if g is not None and not bool(tf.reduce_all(tf.math.is_finite(g)))]
+                self.optimizer.apply(grads, self._variables)
+                broken = [v.path for v in self._variables
+                          if not bool(tf.reduce_all(tf.math.is_finite(v)))]
+                if found or broken:
+                    divergence.step = step  # the exact step (the loop may see it one step later)
+                    break
         finally:
             for variable, value in zip(state, saved, strict=True):
                 variable.assign(value)
