@@ -2,13 +2,15 @@
 
 Both run inside the same compiled loop: ``tf.function(jit_compile=True)`` over a
 ``tf.while_loop`` of training steps of the MLP 784-512-10 (batch 128, cycling
-through a few fixed batches). The first call compiles and runs the steps from the
+through fixed batches). The first call compiles and runs the steps from the
 shared initial weights; its final loss is the loss check (nnfw against Keras).
-The timed calls run the same number of steps again, repeats interleaved.
+Every timed call first restores the initial weights and optimizer state (untimed),
+so each one does exactly the same steps on the same values; repeats interleaved.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from problems import DenseProblem, final_loss, initial_weights
 from sizes import Sizes
 from timing import stats, timed
 
-BATCHES = 8  # distinct batches the loop cycles through
+BATCHES = 32  # distinct batches the loop cycles through
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ class CompiledLoop:
                   for u, a in zip(problem.units, problem.activations, strict=True)]
         self.model = keras.Sequential([keras.Input(shape=(problem.x_train.shape[1],)), *layers])
         self.model.set_weights(initial)
+        self.initial = initial
         variables = self.model.trainable_variables
         optimizer.build(variables)
+        self.optimizer = optimizer
+        self.optimizer_state = [v.numpy() for v in optimizer.variables]
         shape = (BATCHES, problem.batch_size, -1)
         x = tf.constant(problem.x_train.reshape(shape))
         t = tf.constant(problem.t_train.reshape(shape))
@@ -84,14 +89,21 @@ class CompiledLoop:
         self._run = run
 
     def __call__(self, steps: int) -> float:
-        """Run ``steps`` steps; the seconds it took (waiting for the result)."""
+        """Restore the initial state, run ``steps`` steps; the seconds the steps took."""
         import tensorflow as tf
 
+        self.model.set_weights(self.initial)
+        for variable, value in zip(self.optimizer.variables, self.optimizer_state, strict=True):
+            variable.assign(value)
         return timed(lambda: self._run(tf.constant(steps)).numpy())[0]
 
 
 def run(sizes: Sizes, broken: bool = False) -> dict[str, Any]:
-    """Time every pair; report per-step seconds, the ratio and the loss check."""
+    """Time every pair; report per-step seconds, the ratio and the loss check.
+
+    The ratio is the median of the per-repeat ratios of the two sides' back-to-back
+    calls, so a slow moment of the machine hits both sides of one ratio alike.
+    """
     import nnfw
 
     problem = mlp_problem(BATCHES * sizes.mlp_batch, 1, sizes.mlp_batch)
@@ -109,9 +121,10 @@ def run(sizes: Sizes, broken: bool = False) -> dict[str, Any]:
             losses[pair.name, side] = final_loss(problem, loop.model.get_weights())
             loops[pair.name, side] = loop
     seconds: dict[tuple[str, str], list[float]] = {key: [] for key in loops}
-    for _ in range(sizes.repeats):
-        for key, loop in loops.items():
-            seconds[key].append(loop(steps) / steps)
+    for repeat in range(sizes.opt_repeats):
+        for pair in pairs:  # the two sides back to back, alternating which goes first
+            for side in ("nnfw", "keras")[:: 1 if repeat % 2 == 0 else -1]:
+                seconds[pair.name, side].append(loops[pair.name, side](steps) / steps)
     rows = []
     rtol = TOLERANCE["optimizers"]
     for pair in pairs:
@@ -119,7 +132,8 @@ def run(sizes: Sizes, broken: bool = False) -> dict[str, Any]:
         loss, reference = losses[pair.name, "nnfw"], losses[pair.name, "keras"]
         rows.append({"optimizer": pair.name, "keras": pair.keras_text, "lr": pair.lr,
                      "nnfw": stats(mine), "keras_step": stats(theirs),
-                     "ratio": stats(mine)["median"] / stats(theirs)["median"],
+                     "ratio": statistics.median(a / b for a, b in zip(mine, theirs, strict=True)),
+                     "nnfw_seconds": mine, "keras_seconds": theirs,
                      "final_loss": loss, "reference_loss": reference,
                      "deviation": relative_deviation(loss, reference),
                      "loss_ok": loss_matches(loss, reference, rtol)})

@@ -166,7 +166,7 @@ def optimizer_section(results: dict[str, Any]) -> list[str]:
     lines = [f"### Optimizer step cost, microseconds per step ({work['steps']} steps of the MLP, "
              f"batch {work['batch_size']}, in one XLA-compiled loop)", "",
              "| nnfw optimizer | Keras with the same arithmetic | nnfw median (min-max) | "
-             "Keras median (min-max) | nnfw / Keras | loss check (rel. dev.) |",
+             "Keras median (min-max) | nnfw / Keras (median of paired ratios) | loss check (rel. dev.) |",
              "|---|---|---|---|---|---|"]
     for row in work["optimizers"]:
         a, b = row["nnfw"], row["keras_step"]
@@ -189,13 +189,17 @@ def cli_section(results: dict[str, Any]) -> list[str]:
               for c in work["commands"]), ""]
 
 
-def render(results: dict[str, Any], header: list[str]) -> str:
-    """The whole report: header lines, the tables of the works that ran, failures, the targets."""
+def render(results: dict[str, Any], header: list[str], targets_note: str | None = None) -> str:
+    """The whole report: header lines, the tables of the works that ran, failures, the targets.
+
+    ``targets_note`` is printed above the targets (e.g. that the sizes are not the full run's).
+    """
     failed = [f"- {name}: FAILED: {r['error']}" for name, r in results.items()
               if "error" in r and name not in ("iris", "yogurt", "mlp")]
     lines = [*header, "", *dense_section(results), *optimizer_section(results), *cli_section(results),
-             *failed, *([""] if failed else []),
-             "### Targets", "", "| target | measured | goal | verdict |", "|---|---|---|---|",
+             *failed, *([""] if failed else []), "### Targets", "",
+             *([targets_note, ""] if targets_note else []),
+             "| target | measured | goal | verdict |", "|---|---|---|---|",
              *(t.row() for t in targets(results))]
     return "\n".join(lines) + "\n"
 

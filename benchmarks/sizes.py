@@ -20,6 +20,7 @@ class Sizes:
     mlp_batch: int = 128
     matmul_n: int = 1024          # square matmul size for this machine's matmul rate
     opt_steps: int = 300          # steps per compiled call in the optimizer work
+    opt_repeats: int = 11         # timed calls per optimizer (each a fraction of a second)
     cli_repeats: int = 7          # subprocess runs of each CLI command
 
     def with_overrides(self, pairs: list[str]) -> Sizes:
@@ -47,5 +48,7 @@ class Sizes:
 
 
 FULL = Sizes()
+# the sizes of the problems themselves (the targets hold for the full run's values of these)
+PROBLEM_SIZES = ("iris_epochs", "yogurt_epochs", "mlp_rows", "mlp_epochs", "mlp_batch", "opt_steps")
 QUICK = Sizes(repeats=2, iris_epochs=50, yogurt_epochs=1500, yogurt_fit_epochs=150, mlp_rows=6000,
-              matmul_n=512, opt_steps=50, cli_repeats=5)
+              matmul_n=512, opt_steps=50, opt_repeats=3, cli_repeats=5)

@@ -68,7 +68,10 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
     for command in ("nnfw --help", "nnfw list-plugins"):
         (row,) = table_rows(report, command)
         assert 0 < float(row[1]) < 60
-    target_lines = report.split("### Targets", 1)[1].strip().splitlines()[2:]
+    section = report.split("### Targets", 1)[1]
+    assert "verdicts are only indicative" in section  # tiny sizes, not the full run's
+    target_lines = [line for line in section.splitlines()
+                    if line.startswith("| ") and not line.startswith("| target |")]
     assert len(target_lines) == 6 + len(OPTIMIZERS) + 2
     assert all(line.endswith(("| met |", "| **not met** |")) for line in target_lines), target_lines
     assert "extrapolated from 5 epochs" in report  # yogurt's Model.fit, as the full run does it
