@@ -52,9 +52,13 @@ class History:
         """How many epochs have been recorded."""
         return len(self.loss)
 
+    def columns(self) -> dict[str, list[float]]:
+        """The per-epoch metrics this run has (loss, lr, test_loss, test_accuracy), by name."""
+        return {name: values for name, values in vars(self).items() if values}
+
     def rows(self) -> list[dict[str, float]]:
         """One dict per epoch, with only the metrics this run has."""
-        columns = {name: values for name, values in vars(self).items() if values}
+        columns = self.columns()
         return [{"epoch": i, **{k: v[i] for k, v in columns.items()}} for i in range(self.epochs_run)]
 
     def final(self) -> dict[str, float]:

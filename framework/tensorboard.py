@@ -22,11 +22,6 @@ if TYPE_CHECKING:
 SCALARS_PLUGIN = "scalars"  # the TensorBoard dashboard that shows these tags
 
 
-def metric_columns(history: History) -> dict[str, list[float]]:
-    """The history's per-epoch metrics that this run has (loss, lr, test_loss, test_accuracy)."""
-    return {name: values for name, values in vars(history).items() if values}
-
-
 class TensorBoardLog:
     """An event-file writer that adds the epochs a History gained since the last ``update``.
 
@@ -51,7 +46,7 @@ class TensorBoardLog:
         start, end = self.written, history.epochs_run
         if end <= start:
             return 0
-        columns = metric_columns(history)
+        columns = history.columns()
         if tuple(columns) != self._tags:
             self._tags = tuple(columns)
             self._write = _compiled_writer(self._writer, self._tags)
