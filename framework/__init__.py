@@ -19,9 +19,11 @@ from nnfw.api import (
     registry,
     regularizer,
     schedule,
+    strategy,
     train,
 )
 from nnfw.data import Dataset
+from nnfw.deadline import deadline
 from nnfw.errors import NnfwError, PluginError, UsageError
 from nnfw.hookspecs import hookimpl
 from nnfw.params import Param
@@ -31,6 +33,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Dataset", "NnfwError", "Param", "PluginError", "UsageError", "activation", "dataset",
-    "hookimpl", "initializer", "load_model", "loss", "optimizer", "registry", "regularizer", "schedule",
-    "train", "unknown_name_message",
+    "deadline", "hookimpl", "initializer", "load_model", "loss", "optimizer", "registry",
+    "regularizer", "schedule", "strategy", "train", "unknown_name_message",
 ]

@@ -76,6 +76,11 @@ def dataset(name: str, **hyperparameters: Any) -> Dataset:
     return registry().get("dataset", name).build(**hyperparameters)
 
 
+def strategy(name: str, **hyperparameters: Any) -> Any:
+    """A ``tf.distribute.Strategy`` from the plugin entry ``name``; build it before any model."""
+    return registry().get("strategy", name).build(**hyperparameters)
+
+
 def train(config: str | None = None, out: str | None = None,
           params: dict[str, dict[str, Any]] | None = None, resume: str | None = None,
           **options: Any) -> RunResult:

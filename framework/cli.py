@@ -133,7 +133,8 @@ def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout at the end.")
 @click.option("--resume", "resume", default=None, metavar="RUN_DIR",
-              help="Continue an interrupted run in RUN_DIR (only --epochs may change).")
+              help="Continue an interrupted run in RUN_DIR (only --epochs and --strategy may "
+                   "change).")
 @train_options
 @click.pass_context
 def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: str | None,
@@ -144,12 +145,13 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
     settings = cli_settings(registry, config_path, options, ctx.args, resume)
     from nnfw.progress import Progress
     from nnfw.quiet import import_tensorflow_quietly
-    from nnfw.runner import run_training
+    from nnfw.runner import run_training, start_strategy
 
-    import_tensorflow_quietly()
+    strategy = import_tensorflow_quietly(lambda: start_strategy(settings, registry))
     with Progress(settings.scalars["epochs"], quiet=as_json) as progress:
         result = run_training(settings, registry, out=settings.scalars["out"],
-                              on_chunk=progress.update, resume=Path(resume) if resume else None)
+                              on_chunk=progress.update, resume=Path(resume) if resume else None,
+                              strategy=strategy)
     summary = result.summary()
     if as_json:
         click.echo(json_text(summary))
@@ -167,7 +169,8 @@ def _report(summary: dict[str, Any]) -> str:
              f"training time: {summary['train_seconds']:.3f} s"]
     if "weights" in summary:
         lines.append("weights: " + json.dumps(summary["weights"]))
-    lines.append(f"run saved in {summary['run_dir']}")
+    lines.append(f"run saved in {summary['run_dir']}" if summary["run_dir"]
+                 else "nothing saved by this worker: the chief worker writes the run")
     return "\n".join(lines)
 
 

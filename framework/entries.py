@@ -14,14 +14,18 @@ from nnfw.params import Param, resolve
 KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "optimizer": ("optimizers", "register_optimizers", {}),
     "loss": ("losses", "register_losses",
-             {"tasks": ("classification", "regression"), "per_class_outputs": False}),
+             {"tasks": ("classification", "regression"), "per_class_outputs": False,
+              "reduction": "mean"}),
     "schedule": ("schedules", "register_schedules", {}),
     "activation": ("activations", "register_activations", {}),
     "regularizer": ("regularizers", "register_regularizers", {}),
     "initializer": ("initializers", "register_initializers", {}),
     "dataset": ("datasets", "register_datasets", {}),
+    "strategy": ("strategies", "register_strategies", {}),
     "experiment": ("experiments", "register_experiments", {}),
 }
+# register keywords whose values must be one of a few words: (kind, keyword) -> accepted
+EXTRA_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("loss", "reduction"): ("mean", "sum")}
 PLURALS = {plural: kind for kind, (plural, _, _) in KINDS.items()}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -91,6 +95,10 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
     unknown = set(extras) - set(allowed)
     if unknown:
         raise ValueError(f"{kind} {name!r}: unknown register keywords {sorted(unknown)}")
+    for keyword, value in extras.items():
+        accepted = EXTRA_CHOICES.get((kind, keyword))
+        if accepted and value not in accepted:
+            raise ValueError(f"{kind} {name!r}: {keyword}={value!r} is not one of {', '.join(accepted)}")
     return Entry(kind=kind, name=name, factory=factory, description=description.strip(),
                  plugin=plugin, params=params, formula=formula,
                  extras={**allowed, **extras})

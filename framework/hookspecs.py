@@ -48,8 +48,12 @@ def register_losses(register: Register) -> None:
     The factory returns a ``keras.losses.Loss`` (or any callable
     ``loss(y_true, y_pred) -> scalar tensor``). Extra keywords of ``register``:
     ``tasks`` (a tuple of ``"classification"`` and/or ``"regression"``, the data
-    the loss fits; both by default) and ``per_class_outputs`` (True when the loss
-    compares class distributions, so even two classes get two outputs).
+    the loss fits; both by default), ``per_class_outputs`` (True when the loss
+    compares class distributions, so even two classes get two outputs) and
+    ``reduction``: how the loss combines the rows of a batch, ``"mean"`` (the
+    default) or ``"sum"``. Under a distribution strategy each replica sees part
+    of the batch; the reduction says how to weigh the parts so that the replicas'
+    gradients add up to the gradient of the whole batch.
     For classification, the targets the loss sees are one-hot rows when the
     model has one output per class, else a column of 0/1 values.
     """
@@ -97,6 +101,19 @@ def register_datasets(register: Register) -> None:
     """Register data sets.
 
     The factory returns an :class:`nnfw.Dataset` with its train/test split.
+    """
+
+
+@hookspec
+def register_strategies(register: Register) -> None:
+    """Register distribution strategies: where training runs (``nnfw train --strategy``).
+
+    The factory returns a ``tf.distribute.Strategy`` whose replicas run in step
+    (``strategy.run``) and sum gradients with an all-reduce, as ``MirroredStrategy``
+    and ``MultiWorkerMirroredStrategy`` do. It is called before anything else
+    touches TensorFlow, so it may configure devices or connect to other machines.
+    Only the worker whose ``strategy.extended.should_checkpoint`` is true writes
+    the run directory.
     """
 
 

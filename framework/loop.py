@@ -5,10 +5,16 @@ work, not arithmetic, so epochs run inside one ``tf.function`` (a
 ``tf.while_loop`` over epochs and batches) and Python only sees a chunk's
 per-epoch metrics when the chunk ends. The model, loss, optimizer and
 regularizers are whatever plugins provided; the loop never looks inside them.
+
+Every step runs through a ``tf.distribute`` strategy (the default one when none
+is chosen): each replica holds its rows of every batch, computes its part of
+the objective and its gradients, and the optimizer sums the gradients of all
+replicas before updating, so any number of replicas trains the same model.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -66,16 +72,31 @@ class History:
         return {k: v for k, v in self.rows()[-1].items() if k != "epoch"} if self.loss else {}
 
 
-class _Batches(NamedTuple):
-    """The data on the device: full batches stacked, the last short batch, the test part."""
+class _Shard(NamedTuple):
+    """One replica's rows of the training data: of each full batch (stacked), of the short one."""
 
     x_full: Any
     t_full: Any
     x_rest: Any
     t_rest: Any
+
+
+class _Batches(NamedTuple):
+    """The data on the devices: each replica's shard of the training data, the test part."""
+
+    shard: Any  # a _Shard per replica
     x_test: Any
     t_test: Any
     y_test: Any
+
+
+def replica_rows(rows: int, replica: int, replicas: int) -> slice:
+    """The rows of a batch of ``rows`` that replica ``replica`` of ``replicas`` trains on.
+
+    The batch is cut in order into parts whose sizes differ by at most one row, so
+    the replicas together see every row once, as a single device would.
+    """
+    return slice(replica * rows // replicas, (replica + 1) * rows // replicas)
 
 
 @dataclass
@@ -98,15 +119,23 @@ class Trainer:
 
     With ``jit`` the chunk of epochs is compiled by XLA when the plugins' ops
     allow it; otherwise (or when XLA fails to compile them) it runs as a graph.
+    Under a ``strategy`` (the model and optimizer built in its scope) the batch
+    size is the global batch, split between the replicas; ``loss_reduction``
+    (``"mean"`` or ``"sum"`` over the rows of a batch) says how to weigh each
+    replica's part of the loss.
     """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: Any,
                  data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], targets: Targets,
-                 batch_size: int, stop_on_nan: bool = True, jit: bool = True) -> None:
+                 batch_size: int, stop_on_nan: bool = True, jit: bool = True,
+                 strategy: Any = None, loss_reduction: str = "mean") -> None:
         import tensorflow as tf
 
         x_train, y_train, x_test, y_test = data
         self.model, self.optimizer, self.loss = model, optimizer, loss
+        self.strategy = strategy or tf.distribute.get_strategy()
+        self.replicas = self.strategy.num_replicas_in_sync
+        self.loss_reduction = loss_reduction
         self.targets = targets
         self.stop_on_nan = stop_on_nan
         rows = len(x_train)
@@ -115,18 +144,27 @@ class Trainer:
         self.steps_per_epoch = self.full_batches + (1 if self.rest else 0)
         cut = self.full_batches * self.batch_size
         t_train = targets.encode(y_train)
+        x_full = x_train[:cut].reshape(self.full_batches, self.batch_size, -1)
+        t_full = t_train[:cut].reshape(self.full_batches, self.batch_size, -1)
+
+        def shard(context: Any) -> _Shard:
+            replica = context.replica_id_in_sync_group
+            full = replica_rows(self.batch_size, replica, self.replicas)
+            rest = replica_rows(self.rest, replica, self.replicas)
+            return _Shard(x_full=tf.constant(x_full[:, full]), t_full=tf.constant(t_full[:, full]),
+                          x_rest=tf.constant(x_train[cut:][rest]),
+                          t_rest=tf.constant(t_train[cut:][rest]))
+
         self.has_test = len(x_test) > 0
-        self._data = _Batches(
-            x_full=tf.constant(x_train[:cut].reshape(self.full_batches, self.batch_size, -1)),
-            t_full=tf.constant(t_train[:cut].reshape(self.full_batches, self.batch_size, -1)),
-            x_rest=tf.constant(x_train[cut:]),
-            t_rest=tf.constant(t_train[cut:]),
-            x_test=tf.constant(x_test),
-            t_test=tf.constant(targets.encode(y_test)),
-            y_test=tf.constant(y_test.astype("int32") if targets.classification else y_test),
-        )
-        self._variables = model.trainable_variables
-        optimizer.build(self._variables)
+        with self.strategy.scope():
+            self._data = _Batches(
+                shard=self.strategy.experimental_distribute_values_from_function(shard),
+                x_test=tf.constant(x_test),
+                t_test=tf.constant(targets.encode(y_test)),
+                y_test=tf.constant(y_test.astype("int32") if targets.classification else y_test),
+            )
+            self._variables = model.trainable_variables
+            optimizer.build(self._variables)
         self.jit = jit
         self._capacity = 1
         self._run: Any = None
@@ -149,16 +187,37 @@ class Trainer:
         self._run = tf.function(self._epochs, jit_compile=self.jit, reduce_retracing=True,
                                 autograph=False)
 
-    def _step(self, x: Any, t: Any) -> tuple[Any, Any]:
-        """One optimizer step on one batch: (loss, whether the loss is finite)."""
+    def _step(self, data: _Batches, batch: Any) -> tuple[Any, Any]:
+        """One optimizer step on batch ``batch`` (None: the last, short one), on every replica:
+        (the batch's training objective, whether it is finite)."""
         import tensorflow as tf
 
-        loss, grads = self._loss_and_gradients(x, t)
-        self.optimizer.apply(grads, self._variables)
+        def replica_step(shard: _Shard) -> Any:
+            objective, grads = self._replica_part(shard, batch)
+            self.optimizer.apply(grads, self._variables)  # sums the replicas' gradients first
+            return objective
+
+        loss = self._sum(self.strategy.run(replica_step, args=(data.shard,)))
         # Only the loss, every step: weights an update broke make the next step's loss
         # non-finite, and the weights themselves are checked at the end of each epoch; the
         # eager replay of a broken epoch then finds the exact step (see _diagnose).
         return loss, tf.math.is_finite(loss)
+
+    def _sum(self, per_replica: Any) -> Any:
+        """The sum over all replicas of a per-replica value (the value itself on one replica)."""
+        import tensorflow as tf
+
+        if self.replicas == 1:
+            return self.strategy.experimental_local_results(per_replica)[0]
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+    def _replica_part(self, shard: _Shard, batch: Any) -> tuple[Any, list[Any]]:
+        """A replica's part of the objective of batch ``batch`` (None: the short one), with
+        its gradients."""
+        if batch is None:
+            return self._objective_and_gradients(shard.x_rest, shard.t_rest, self.rest)
+        return self._objective_and_gradients(shard.x_full[batch], shard.t_full[batch],
+                                             self.batch_size)
 
     def _weights_finite(self) -> Any:
         """Whether every trained weight is finite."""
@@ -167,15 +226,32 @@ class Trainer:
         checks = [tf.reduce_all(tf.math.is_finite(v)) for v in self._variables]
         return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)
 
-    def _loss_and_gradients(self, x: Any, t: Any) -> tuple[Any, list[Any]]:
-        """The training objective on one batch (loss plus regularization) and its gradients."""
+    def _objective_and_gradients(self, x: Any, t: Any, batch_rows: int) -> tuple[Any, list[Any]]:
+        """This replica's part of the training objective (loss plus regularization) on its
+        rows ``x``, ``t`` of a batch of ``batch_rows`` rows, and the part's gradients.
+
+        The parts of all replicas add up to the objective of the whole batch: a mean
+        loss is weighed by the replica's share of the rows, a sum loss is not, and each
+        replica carries an equal share of the regularization.
+        """
         import tensorflow as tf
 
+        rows = x.shape[0]  # 0 when the batch has fewer rows than there are replicas
         with tf.GradientTape() as tape:
-            loss = self.loss(t, self.model(x, training=True))
+            if rows == 0:
+                objective = tf.constant(0.0)
+            else:
+                objective = self.loss(t, self.model(x, training=True))
+                if self.loss_reduction == "mean" and rows != batch_rows:
+                    objective = objective * (rows / batch_rows)
             if self.model.losses:
-                loss = loss + tf.add_n(self.model.losses)
-        return loss, tape.gradient(loss, self._variables)
+                penalty = tf.add_n(self.model.losses)
+                objective = objective + (penalty / self.replicas if self.replicas > 1 else penalty)
+        grads = tape.gradient(objective, self._variables)
+        # zeros, not None, where a part does not depend on a weight: every replica must
+        # hand the optimizer's sum the same list of gradients
+        return objective, [tf.zeros(v.shape, v.dtype) if g is None else g
+                           for v, g in zip(self._variables, grads, strict=True)]
 
     def _evaluate(self, data: _Batches) -> tuple[Any, Any]:
         """Test loss and test accuracy (accuracy 0 for regression)."""
@@ -213,7 +289,7 @@ class Trainer:
             start = [tf.identity(v.value) for v in self.state] if self.stop_on_nan else []
 
             def one_batch(b: Any, total: Any, first_bad: Any) -> tuple[Any, Any, Any]:
-                loss, finite = self._step(data.x_full[b], data.t_full[b])
+                loss, finite = self._step(data, b)
                 first_bad = tf.where((first_bad == 0) & ~finite, b + 1, first_bad)
                 return b + 1, total + tf.cast(loss, tf.float32), first_bad
 
@@ -224,7 +300,7 @@ class Trainer:
                 more_batches, one_batch, (tf.constant(0), tf.constant(0.0), tf.constant(0)))
             if self.rest:
                 def rest_batch() -> tuple[Any, Any]:
-                    loss, finite = self._step(data.x_rest, data.t_rest)
+                    loss, finite = self._step(data, None)
                     return total + tf.cast(loss, tf.float32), tf.where(
                         (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
                 skip = self.stop_on_nan & (first_bad > 0)
@@ -262,13 +338,15 @@ class Trainer:
         import tensorflow as tf
 
         try:
-            return self._run(tf.constant(count), self._data)
+            with self.strategy.scope():
+                return self._run(tf.constant(count), self._data)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
             if not self.jit or self.history.epochs_run:
                 raise
             self.jit = False
             self._compile(self._capacity)
-            return self._run(tf.constant(count), self._data)
+            with self.strategy.scope():
+                return self._run(tf.constant(count), self._data)
 
     def fit(self, epochs: int, on_chunk: Any = None) -> float:
         """Train up to ``epochs`` more epochs, in chunks; return the seconds spent training.
@@ -317,28 +395,29 @@ class Trainer:
         what went non-finite; then put the state back as it was (the epoch's start)."""
         import tensorflow as tf
 
-        batches = [(self._data.x_full[i], self._data.t_full[i]) for i in range(self.full_batches)]
-        if self.rest:
-            batches.append((self._data.x_rest, self._data.t_rest))
+        batches: list[int | None] = [*range(self.full_batches), *([None] if self.rest else [])]
         state = self.state
         saved = [v.numpy() for v in state]
         found: list[str] = []
         broken: list[str] = []
-        try:
-            for step, (x, t) in enumerate(batches[:divergence.step], start=1):
-                loss, grads = self._loss_and_gradients(x, t)
-                found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
-                found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
-                          if g is not None and not bool(tf.reduce_all(tf.math.is_finite(g)))]
-                self.optimizer.apply(grads, self._variables)
-                broken = [v.path for v in self._variables
-                          if not bool(tf.reduce_all(tf.math.is_finite(v)))]
-                if found or broken:
-                    divergence.step = step  # the exact step (the loop may see it one step later)
-                    break
-        finally:
-            for variable, value in zip(state, saved, strict=True):
-                variable.assign(value)
+        with self.strategy.scope():
+            try:
+                for step, batch in enumerate(batches[:divergence.step], start=1):
+                    part = functools.partial(self._replica_part, batch=batch)
+                    loss, grads = self.strategy.run(part, args=(self._data.shard,))
+                    loss, grads = self._sum(loss), [self._sum(g) for g in grads]
+                    found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
+                    found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
+                              if not bool(tf.reduce_all(tf.math.is_finite(g)))]
+                    self._step(self._data, batch)  # the step itself, as the loop took it
+                    broken = [v.path for v in self._variables
+                              if not bool(tf.reduce_all(tf.math.is_finite(v)))]
+                    if found or broken:
+                        divergence.step = step  # the exact step (the loop may see it one step later)
+                        break
+            finally:
+                for variable, value in zip(state, saved, strict=True):
+                    variable.assign(value)
         divergence.non_finite = found + broken
         if "loss" in found:
             divergence.cause = "the loss overflowed (outputs or weights grew too large)"

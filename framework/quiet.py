@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+_saved_stderr: list[int] = []  # the terminal's stderr, duplicated, while fd 2 is silenced
 
 
 @contextlib.contextmanager
@@ -13,6 +17,7 @@ def native_stderr_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null inside the block; Python exceptions still propagate."""
     sys.stderr.flush()
     saved = os.dup(2)
+    _saved_stderr.append(saved)
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 2)
@@ -20,15 +25,25 @@ def native_stderr_silenced() -> Iterator[None]:
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
+        _saved_stderr.remove(saved)
         os.close(saved)
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and start its CPU device with native logging hidden (CLI only)."""
-    if "tensorflow" in sys.modules:
-        return
+def terminal_stderr() -> int:
+    """The file descriptor of the real stderr, even inside :func:`native_stderr_silenced`."""
+    return _saved_stderr[0] if _saved_stderr else 2
+
+
+def import_tensorflow_quietly(start: Callable[[], T] | None = None) -> T | None:
+    """Import TensorFlow and start its devices with native logging hidden (CLI only).
+
+    ``start`` runs first, before the devices start (it may configure them: a
+    distribution strategy does); its result is returned.
+    """
     with native_stderr_silenced():
         import tensorflow as tf
 
+        started = start() if start is not None else None
         tf.config.list_logical_devices("CPU")
         tf.constant(0.0) + 1.0
+    return started

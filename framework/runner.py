@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.checkpoint import load_checkpoint, save_checkpoint
+from nnfw.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import NnfwError, UsageError
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
@@ -69,11 +69,19 @@ class RunResult:
         return out
 
 
+def start_strategy(settings: Settings, registry: Registry) -> Any:
+    """The distribution strategy the settings choose; build it before TensorFlow's devices start."""
+    return build(settings, registry, "strategy")
+
+
 def run_training(settings: Settings, registry: Registry, out: str | Path | None = None,
                  on_chunk: Callable[[History], None] | None = None,
-                 resume: Path | None = None) -> RunResult:
+                 resume: Path | None = None, strategy: Any = None) -> RunResult:
     """Train as the settings say, writing a new run directory under ``out`` (None: write
     nothing), or continue the run in ``resume`` up to the settings' epochs.
+
+    ``strategy`` is the settings' strategy when the caller started it already
+    (:func:`start_strategy`); only the chief worker of a cluster writes anything.
 
     Checkpoints go to the run directory every ``checkpoint-seconds`` and at the end;
     SIGINT or SIGTERM stops training after the current chunk, saves everything
@@ -81,6 +89,9 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     """
     import tensorflow as tf
 
+    if strategy is None:
+        strategy = start_strategy(settings, registry)  # first: it may configure devices
+    chief = strategy.extended.should_checkpoint
     data = build(settings, registry, "dataset")
     targets = plan_targets(data, settings.choices["loss"], registry)
     rows = len(data.x_train)
@@ -91,28 +102,34 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
                          f"of {data.name!r}; accepted: 1..{rows}")
     steps_per_epoch = -(-rows // batch_size)
     tf.random.set_seed(settings.scalars["seed"])
-    try:
-        model = build_model(settings, registry, data.num_features, targets.units)
-    except tf.errors.ResourceExhaustedError:
-        raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does not "
-                         "fit in memory; use smaller --hidden layers") from None
-    schedule = registry.get("schedule", settings.choices["schedule"]).create(
-        settings.scalars["lr"], steps_per_epoch, **settings.params["schedule"])
-    optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
-        schedule, **settings.params["optimizer"])
-    loss = build(settings, registry, "loss")
     sizes = [data.num_features, *settings.hidden, targets.units]
     complexity = dense_complexity(sizes, settings.scalars["bias"])
     epochs = settings.scalars["epochs"]
-    jit = settings.scalars["xla"] and xla_pays_off(
+    # XLA compiles for one device; replicas run as plain graphs
+    jit = settings.scalars["xla"] and strategy.num_replicas_in_sync == 1 and xla_pays_off(
         epochs * steps_per_epoch, complexity.multiply_adds * (rows + len(data.x_test)))
-    trainer = Trainer(model, optimizer, loss, (data.x_train, data.y_train, data.x_test, data.y_test),
-                      targets, batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop",
-                      jit=jit)
-    seconds_before = 0.0
-    if resume is not None:
-        run_dir: Path | None = resume
-        seconds_before = load_checkpoint(resume, trainer)
+    with strategy.scope():  # variables made here are kept in step on every replica
+        try:
+            model = build_model(settings, registry, data.num_features, targets.units)
+        except tf.errors.ResourceExhaustedError:
+            raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
+                             "not fit in memory; use smaller --hidden layers") from None
+        schedule = registry.get("schedule", settings.choices["schedule"]).create(
+            settings.scalars["lr"], steps_per_epoch, **settings.params["schedule"])
+        optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
+            schedule, **settings.params["optimizer"])
+        loss = build(settings, registry, "loss")
+        trainer = Trainer(model, optimizer, loss,
+                          (data.x_train, data.y_train, data.x_test, data.y_test), targets,
+                          batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop", jit=jit,
+                          strategy=strategy,
+                          loss_reduction=registry.get("loss", settings.choices["loss"])
+                          .extras["reduction"])
+        seconds_before = load_checkpoint(resume, trainer) if resume is not None else 0.0
+    if not chief:  # another worker writes the run; this one writes nothing
+        run_dir: Path | None = None
+    elif resume is not None:
+        run_dir = resume
     elif out is not None:
         run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}")
         write_settings(run_dir, settings)
@@ -128,13 +145,20 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
             keeper.maybe_save(seconds_before + time.perf_counter() - started)
             return stop.signum is not None
 
-        seconds = trainer.fit(remaining, after_chunk) if remaining > 0 else 0.0
+        try:
+            seconds = trainer.fit(remaining, after_chunk) if remaining > 0 else 0.0
+        except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+                tf.errors.AbortedError, tf.errors.CancelledError) as exc:  # a collective failed
+            if cluster_size(strategy) < 2:
+                raise
+            raise LostWorker(exc, run_dir, keeper.saved_epochs) from None
     result = RunResult(settings, trainer.history, trainer.divergence, seconds_before + seconds,
                        complexity, model, data, run_dir,
                        interrupted=stop.signum is not None)
     if run_dir is not None:
         keeper.save(result.train_seconds)
-        model.compile(optimizer=optimizer, loss=loss)
+        with strategy.scope():
+            model.compile(optimizer=optimizer, loss=loss)
         write_run(result)
     if stop.signum is not None:
         raise Interrupted(stop.signum, trainer.history.epochs_run, run_dir)
@@ -157,6 +181,36 @@ class Interrupted(NnfwError):
         return (Interrupted, self.args_for_copy)
 
 
+def cluster_size(strategy: Any) -> int:
+    """How many worker processes train together under ``strategy`` (1: just this one)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return 1
+    jobs = resolver.cluster_spec().as_dict()
+    return sum(len(tasks) for job, tasks in jobs.items() if job in ("chief", "worker")) or 1
+
+
+class LostWorker(NnfwError):
+    """Another worker of a multi-worker run stopped answering; this one stopped too."""
+
+    exit_code = 5
+
+    def __init__(self, error: Exception, run_dir: Path | None, saved_epochs: int | None) -> None:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        detail = next((line for line in lines if "abort" in line.lower() or "timed out" in line.lower()
+                       or "deadline" in line.lower()), lines[-1] if lines else type(error).__name__)
+        if run_dir is None:
+            kept = "this worker writes nothing; the chief keeps the run's last checkpoint"
+        elif not (run_dir / CHECKPOINT).is_file():
+            kept = f"no checkpoint was saved yet in {run_dir}"
+        else:
+            epochs = f" ({saved_epochs} epochs)" if saved_epochs is not None else ""
+            kept = (f"the last checkpoint{epochs} in {run_dir} is intact: restart every worker "
+                    f"with nnfw train --resume {run_dir}")
+        super().__init__(f"lost contact with another worker ({type(error).__name__}: {detail}); "
+                         f"{kept}")
+
+
 class _StopRequest:
     signum: int | None = None
 
@@ -176,8 +230,8 @@ def _stop_on_signals() -> Iterator[_StopRequest]:
     try:
         yield request
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for sig, old in previous.items():  # None: a handler set outside Python (TensorFlow's)
+            signal.signal(sig, signal.SIG_DFL if old is None else old)
 
 
 class _Checkpoints:
@@ -186,6 +240,7 @@ class _Checkpoints:
     def __init__(self, run_dir: Path | None, trainer: Trainer, interval: float) -> None:
         self.run_dir, self.trainer, self.interval = run_dir, trainer, interval
         self._last = time.monotonic()
+        self.saved_epochs: int | None = None  # epochs in the last checkpoint this run saved
 
     def maybe_save(self, train_seconds: float) -> None:
         """Save if the interval has passed since the last save."""
@@ -197,6 +252,7 @@ class _Checkpoints:
         if self.run_dir is not None:
             save_checkpoint(self.run_dir, self.trainer, train_seconds)
             self._last = time.monotonic()
+            self.saved_epochs = self.trainer.history.epochs_run
 
 
 def write_settings(run_dir: Path, settings: Settings) -> None:

@@ -35,6 +35,7 @@ SLOTS: dict[str, str] = {
     "init": "initializer",
     "bias-init": "initializer",
     "regularizer": "regularizer",
+    "strategy": "strategy",
 }
 SLOT_HELP: dict[str, str] = {
     "dataset": "the data set to train on",
@@ -46,8 +47,10 @@ SLOT_HELP: dict[str, str] = {
     "init": "the initializer of weights (kernels)",
     "bias-init": "the initializer of biases",
     "regularizer": "the regularizer of weights (never biases), or 'none'",
+    "strategy": "where training runs: one device, several, or several machines",
 }
 OPTIONAL_SLOTS = {"regularizer"}
+RESUMABLE_CHANGES = ("epochs", "strategy")  # settings a resumed run may change
 INT32_MAX = 2**31 - 1
 NONE = "none"
 
@@ -245,21 +248,26 @@ def _default(registry: Registry, slot: str) -> str | None:
 
 def resume_settings(registry: Registry, run_dir: str | Path, options: Mapping[str, Any],
                     option_params: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
-    """The settings of the run in ``run_dir``, for resuming it; only ``epochs`` may change."""
+    """The settings of the run in ``run_dir``, for resuming it.
+
+    Only what does not change the arithmetic may differ from the run's own settings:
+    ``epochs`` (train further) and the ``strategy`` (continue on other devices).
+    """
     folder = Path(run_dir)
     if not (folder / "settings.toml").is_file():
         raise UsageError(f"--resume: {str(folder)!r} is not a run directory (it has no settings.toml)")
-    changed = sorted(key for key, value in options.items() if value is not None and key != "epochs")
-    if changed or option_params:
-        given = changed[0] if changed else f"{next(iter(option_params or {}))}.*"
-        raise UsageError(f"--resume continues a run with its own settings; only --epochs may "
-                         f"change, not --{given}")
-    epochs: dict[str, Any] = {}
-    if options.get("epochs") is not None:
-        epochs["epochs"] = _scalar(SCALAR_BY_NAME["epochs"], options["epochs"])
+    option_params = option_params or {}
+    changed = sorted(key for key, value in options.items()
+                     if value is not None and key not in RESUMABLE_CHANGES)
+    changed += sorted(f"{slot}.*" for slot in option_params if slot not in RESUMABLE_CHANGES)
+    if changed:
+        raise UsageError(f"--resume continues a run with its own settings; only "
+                         f"{' and '.join('--' + key for key in RESUMABLE_CHANGES)} may change, "
+                         f"not --{changed[0]}")
+    given = {key: options[key] for key in RESUMABLE_CHANGES if options.get(key) is not None}
     file = folder / "settings.toml"
     config = read_config(file)
     try:
-        return resolve_settings(registry, config, epochs)
+        return resolve_settings(registry, config, given, option_params)
     except UsageError as exc:  # the run's own settings: say where they are
         raise UsageError(f"--resume: {str(file)!r}: {exc}") from None

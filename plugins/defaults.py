@@ -11,6 +11,7 @@ DEFAULTS = {
     "output-activation": "linear",
     "init": "he-normal",
     "bias-init": "zeros",
+    "strategy": "default",
 }
 
 

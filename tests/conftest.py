@@ -13,6 +13,16 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parent.parent
+LOGICAL_CPUS = 2  # the CPU split in two, so tf.distribute tests have two replicas on one machine
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Split the CPU into logical devices before any test starts TensorFlow (possible only then)."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(LOGICAL_CPUS)])
 
 
 def plant_distribution(root: Path, dist: str, modules: dict[str, str],

@@ -48,7 +48,7 @@ def train_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) 
 SLOT_KINDS = {"dataset": "dataset", "optimizer": "optimizer", "loss": "loss",
               "schedule": "schedule", "activation": "activation",
               "output-activation": "activation", "init": "initializer",
-              "bias-init": "initializer", "regularizer": "regularizer"}
+              "bias-init": "initializer", "regularizer": "regularizer", "strategy": "strategy"}
 TYPOS = [  # (slot, mistyped name, the close match nnfw should suggest)
     ("dataset", "irs", "iris"),
     ("optimizer", "adamm", "adam"),
@@ -59,6 +59,7 @@ TYPOS = [  # (slot, mistyped name, the close match nnfw should suggest)
     ("init", "he_normal", "he-normal"),
     ("bias-init", "zero", "zeros"),
     ("regularizer", "l22", "l2"),
+    ("strategy", "mirored", "mirrored"),
 ]
 
 
@@ -466,9 +467,10 @@ def test_resume_a_run_whose_settings_were_edited(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["--lr", "0.5"], ["only --epochs may change, not --lr"]),
-    (["--epochs", "4", "--optimizer", "adam"], ["only --epochs may change, not --optimizer"]),
-    (["--optimizer.beta", "0.5"], ["only --epochs may change, not --optimizer.*"]),
+    (["--lr", "0.5"], ["only --epochs and --strategy may change, not --lr"]),
+    (["--epochs", "4", "--optimizer", "adam"],
+     ["only --epochs and --strategy may change, not --optimizer"]),
+    (["--optimizer.beta", "0.5"], ["only --epochs and --strategy may change, not --optimizer.*"]),
     (["--config", "yogurt-mse"], ["--resume continues a run with its own settings; drop --config"]),
     (["--epochs", "0"], ["epochs: 0 is out of range"]),
 ], ids=["lr", "optimizer", "plugin-key", "config", "epochs-0"])

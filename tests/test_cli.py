@@ -24,6 +24,7 @@ BUILT_INS = {
     "initializer": {"he-normal", "normal", "truncated-normal", "zeros", "constant"},
     "dataset": {"iris", "yogurt", "dot", "csv"},
     "experiment": {"iris", "yogurt-mse", "yogurt-cost-profit", "dot-plain", "dot-l2"},
+    "strategy": {"default", "mirrored", "multi-worker"},
 }
 
 

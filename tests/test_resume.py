@@ -47,7 +47,7 @@ def test_resume_refuses_what_it_cannot_continue(tmp_path: Path) -> None:
     with pytest.raises(nnfw.UsageError, match="is not a run directory"):
         nnfw.train(resume=str(tmp_path))
     run = nnfw.train(epochs=2, out=str(tmp_path)).run_dir
-    with pytest.raises(nnfw.UsageError, match="only --epochs may change, not --lr"):
+    with pytest.raises(nnfw.UsageError, match="only --epochs and --strategy may change, not --lr"):
         nnfw.train(resume=str(run), lr=0.5)
     settings = (run / "settings.toml").read_text().replace('hidden = ""', 'hidden = "7"')
     (run / "settings.toml").write_text(settings)

@@ -11,7 +11,7 @@ from nnfw_plugins.losses._loss import loss_class
 @hookimpl
 def register_losses(register):
     """Register ``cost-profit``."""
-    register("cost-profit", build, tasks=("regression",),
+    register("cost-profit", build, tasks=("regression",), reduction="sum",
              description="Asymmetric loss: over-prediction costs COST, under-prediction PROFIT.",
              formula="loss = sum(where(y > y_, (y - y_) * COST, (y_ - y) * PROFIT))",
              params=[

@@ -1,0 +1,1 @@
+"""Built-in distribution strategies, one plugin module each."""
