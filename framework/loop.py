@@ -114,6 +114,15 @@ class Divergence:
     cause: str = ""
 
 
+def cluster_size(strategy: Any) -> int:
+    """How many worker processes train together under ``strategy`` (1: just this one)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return 1
+    jobs = resolver.cluster_spec().as_dict()
+    return sum(len(tasks) for job, tasks in jobs.items() if job in ("chief", "worker")) or 1
+
+
 class Trainer:
     """Trains a built Keras model with a plugin's optimizer and loss, epochs at a time.
 
@@ -135,6 +144,7 @@ class Trainer:
         self.model, self.optimizer, self.loss = model, optimizer, loss
         self.strategy = strategy or tf.distribute.get_strategy()
         self.replicas = self.strategy.num_replicas_in_sync
+        self.workers = cluster_size(self.strategy)
         self.loss_reduction = loss_reduction
         self.targets = targets
         self.stop_on_nan = stop_on_nan
@@ -371,8 +381,27 @@ class Trainer:
             if on_chunk is not None and on_chunk(self.history):
                 break
             per_epoch = seconds / max(int(ran), 1)
-            chunk = max(1, min(epochs, int(CHUNK_SECONDS / per_epoch) if per_epoch else epochs))
+            chunk = self._agreed(
+                max(1, min(epochs, int(CHUNK_SECONDS / per_epoch) if per_epoch else epochs)))
         return spent
+
+    def _agreed(self, chunk: int) -> int:
+        """The next chunk's size as the first worker proposes it, on every worker.
+
+        Workers time their chunks differently, but each call must run the same
+        steps on all of them: their all-reduce operations are paired call by call.
+        """
+        import tensorflow as tf
+
+        if self.workers == 1:
+            return chunk
+
+        def proposal(context: Any) -> Any:
+            return tf.constant(chunk if context.replica_id_in_sync_group == 0 else 0, tf.float32)
+
+        with self.strategy.scope():
+            proposals = self.strategy.experimental_distribute_values_from_function(proposal)
+            return int(self.strategy.reduce(tf.distribute.ReduceOp.SUM, proposals, axis=None))
 
     def _record(self, ran: int, offset: int, bad_epoch: int, bad_step: int,
                 metrics: list[Any]) -> None:

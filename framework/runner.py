@@ -149,7 +149,7 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
             seconds = trainer.fit(remaining, after_chunk) if remaining > 0 else 0.0
         except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
                 tf.errors.AbortedError, tf.errors.CancelledError) as exc:  # a collective failed
-            if cluster_size(strategy) < 2:
+            if trainer.workers < 2:
                 raise
             raise LostWorker(exc, run_dir, keeper.saved_epochs) from None
     result = RunResult(settings, trainer.history, trainer.divergence, seconds_before + seconds,
@@ -157,8 +157,9 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
                        interrupted=stop.signum is not None)
     if run_dir is not None:
         keeper.save(result.train_seconds)
-        with strategy.scope():
-            model.compile(optimizer=optimizer, loss=loss)
+        # outside the strategy's scope: the metric variables compile makes are the chief's
+        # own, for the saved model; made in the scope, they would wait for the other workers
+        model.compile(optimizer=optimizer, loss=loss)
         write_run(result)
     if stop.signum is not None:
         raise Interrupted(stop.signum, trainer.history.epochs_run, run_dir)
@@ -179,15 +180,6 @@ class Interrupted(NnfwError):
     def __reduce__(self) -> tuple[type, tuple[int, int, Path | None]]:
         """Rebuild from the constructor's arguments (crossing processes, as in compare --jobs)."""
         return (Interrupted, self.args_for_copy)
-
-
-def cluster_size(strategy: Any) -> int:
-    """How many worker processes train together under ``strategy`` (1: just this one)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None:
-        return 1
-    jobs = resolver.cluster_spec().as_dict()
-    return sum(len(tasks) for job, tasks in jobs.items() if job in ("chief", "worker")) or 1
 
 
 class LostWorker(NnfwError):
