@@ -200,8 +200,11 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
     outcomes: list[RunOutcome | None] = [None] * total
     if workers <= 1:
         from nnfw.quiet import import_tensorflow_quietly
+        from nnfw.runner import start_strategy
 
-        import_tensorflow_quietly()
+        # every run's strategy first: one may split the CPU, possible only before it starts
+        import_tensorflow_quietly(lambda: [start_strategy(run.settings, registry)
+                                           for run in plan.runs])
         for index, run in enumerate(plan.runs):
             outcomes[index] = train_planned(run, registry, out)
             if on_done:

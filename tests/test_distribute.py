@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import nnfw
+from conftest import run_nnfw
 from nnfw import api
 from nnfw.loop import replica_rows
 from nnfw.registry import Candidate, entry_point_candidates, load_registry
@@ -167,3 +168,13 @@ def test_mirrored_asks_for_more_cpus_than_this_process_has() -> None:
     with pytest.raises(nnfw.UsageError, match=r"cpus=3, but TensorFlow already runs in this "
                                               r"process with 2 CPU device\(s\); accepted: cpus <= 2"):
         api.strategy(MIRRORED, cpus=3)
+
+
+@pytest.mark.parametrize("command", [["train"], ["compare", "--optimizer", "sgd,adam"]])
+def test_the_cli_splits_the_cpu_before_tensorflow_starts(tmp_path: Path, command: list[str]) -> None:
+    # a fresh process: here the split must happen before TensorFlow's devices start
+    done = run_nnfw(*command, "--strategy", "mirrored", "--epochs", "3", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "error" not in done.stderr
+    settings = [p.read_text() for p in tmp_path.rglob("settings.toml")]
+    assert settings and all('[strategy]\nname = "mirrored"\ncpus = 2' in text for text in settings)
