@@ -76,6 +76,10 @@ class DenseProblem:
         """The same problem run for ``epochs`` epochs."""
         return dataclasses.replace(self, epochs=epochs)
 
+    def with_options(self, **options: Any) -> DenseProblem:
+        """The same problem, with more ``nnfw.train`` options for the nnfw way."""
+        return dataclasses.replace(self, nnfw_options={**self.nnfw_options, **options})
+
     def forward_flops_per_row(self) -> int:
         """FLOPs of one row's forward pass: 2 x multiply-adds of the dense layers (biases left out)."""
         sizes = [self.x_train.shape[1], *self.units]

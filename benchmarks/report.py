@@ -178,6 +178,26 @@ def optimizer_section(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def mirrored_section(results: dict[str, Any]) -> list[str]:
+    """The two-replica table: nnfw and Model.fit under one MirroredStrategy, nnfw on one device."""
+    work = results.get("mirrored")
+    if not work or "problems" not in work:
+        return []
+    lines = [f"### {work['replicas']} replicas (MirroredStrategy, the CPU split into "
+             f"{work['replicas']} devices), seconds", "",
+             "| problem | way | median | min | max | way / nnfw mirrored | final loss | "
+             "loss check vs nnfw on one device (rel. dev.) |", "|---|---|---|---|---|---|---|---|"]
+    for problem in work["problems"]:
+        base = problem["ways"][0]["median"]
+        for way in problem["ways"]:
+            check = "ok" if way["loss_ok"] else "**MISMATCH**"
+            lines.append(f"| {problem['problem']} ({problem['epochs']} epochs) | {way['way']} | "
+                         f"{fmt(way['median'])} | {fmt(way['min'])} | {fmt(way['max'])} | "
+                         f"{way['median'] / base:.3g}x | {way['final_loss']:.7g} | {check} "
+                         f"({way['deviation']:.1e}) |")
+    return [*lines, ""]
+
+
 def cli_section(results: dict[str, Any]) -> list[str]:
     """The start-up table: seconds per subprocess run of each command."""
     work = results.get("cli")
@@ -196,7 +216,8 @@ def render(results: dict[str, Any], header: list[str], targets_note: str | None 
     """
     failed = [f"- {name}: FAILED: {r['error']}" for name, r in results.items()
               if "error" in r and name not in ("iris", "yogurt", "mlp")]
-    lines = [*header, "", *dense_section(results), *optimizer_section(results), *cli_section(results),
+    lines = [*header, "", *dense_section(results), *optimizer_section(results),
+             *mirrored_section(results), *cli_section(results),
              *failed, *([""] if failed else []), "### Targets", "",
              *([targets_note, ""] if targets_note else []),
              "| target | measured | goal | verdict |", "|---|---|---|---|",
@@ -209,7 +230,8 @@ def loss_checks_pass(results: dict[str, Any]) -> bool:
     for result in results.values():
         if "error" in result:
             return False
-        rows = result.get("ways", []) + result.get("optimizers", [])
+        rows = result.get("ways", []) + result.get("optimizers", []) + [
+            way for problem in result.get("problems", []) for way in problem["ways"]]
         if not all(row["loss_ok"] for row in rows):
             return False
     return True

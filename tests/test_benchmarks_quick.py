@@ -28,6 +28,7 @@ TINY = ["--quick", "--repeats", "1", "--broken-way", "--size", "warmup=0", "--si
 WAY_LABELS = ["nnfw.train", "plain Model.fit", "lecture's eager loop", "step in tf.function",
               "whole run as one XLA program", "BROKEN on purpose: step without update"]
 OPTIMIZERS = ["sgd", "sgdm", "adagrad", "rmsprop", "adam"]
+MIRRORED_LABELS = ["nnfw, mirrored", "plain Model.fit, mirrored", "nnfw, one device"]
 
 
 def bench_module(name: str) -> ModuleType:
@@ -65,6 +66,8 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
         labels = [cells[1].rstrip(" *") for cells in table_rows(report, work)]
         assert labels == WAY_LABELS, (work, labels)
     assert [cells[0] for cells in (table_rows(report, name)[0] for name in OPTIMIZERS)] == OPTIMIZERS
+    for problem in ("iris (5 epochs)", "mlp (1 epochs)"):
+        assert [cells[1] for cells in table_rows(report, problem)] == MIRRORED_LABELS
     for command in ("nnfw --help", "nnfw list-plugins"):
         (row,) = table_rows(report, command)
         assert 0 < float(row[1]) < 60
@@ -89,6 +92,8 @@ def test_the_loss_check_flags_only_the_broken_way(
         assert cells["BROKEN on purpose: step without update"].startswith("**MISMATCH**")
         assert cells["nnfw.train"].startswith("ok")
     assert all(row["loss_ok"] for row in results["optimizers"]["optimizers"])
+    mirrored = [way for problem in results["mirrored"]["problems"] for way in problem["ways"]]
+    assert len(mirrored) == 6 and all(way["loss_ok"] for way in mirrored)
 
 
 def fake_results(fit_seconds: float, nnfw_loss_ok: bool = True) -> dict[str, Any]:
