@@ -37,11 +37,15 @@ def terminal_stderr() -> int:
 def import_tensorflow_quietly(start: Callable[[], T] | None = None) -> T | None:
     """Import TensorFlow and start its devices with native logging hidden (CLI only).
 
+    TensorFlow's Python warnings (advice for TensorFlow programmers, such as
+    retracing or eager-strategy notes) are hidden too; its errors still show.
     ``start`` runs first, before the devices start (it may configure them: a
     distribution strategy does); its result is returned.
     """
     with native_stderr_silenced():
         import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
 
         started = start() if start is not None else None
         tf.config.list_logical_devices("CPU")

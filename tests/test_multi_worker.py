@@ -120,6 +120,26 @@ def test_two_workers_train_as_one_process_and_only_the_chief_writes(cluster: Clu
     assert "the chief worker writes the run" not in results[0][1]
 
 
+def test_a_diverging_run_stops_at_the_same_step_on_every_worker(cluster: Cluster) -> None:
+    diverging = ["--config", "yogurt-mse", "--epochs", "50", "--lr", "1e6",
+                 "--strategy.timeout", "60"]
+    for index in (0, 1):
+        cluster.start(index, *diverging)
+    single = nnfw.train("yogurt-mse", epochs=50, lr=1e6).divergence
+    assert single is not None
+    for index in (0, 1):
+        code, out, err = cluster.finish(index)
+        assert code == 4, err[-2000:]
+        summary = json.loads(out)
+        assert (summary["divergence"]["epoch"], summary["divergence"]["step"]) == (
+            single.epoch, single.step)
+        assert summary["divergence"]["non_finite"] == single.non_finite
+        lines = [line for line in err.splitlines() if not line.startswith("epoch ")]
+        assert lines == [f"nnfw: training diverged at epoch {single.epoch}, step {single.step}: "
+                         f"{', '.join(single.non_finite)} went non-finite ({single.cause}); kept the "
+                         "weights of the last complete epoch; try a smaller --lr"], err[-2000:]
+
+
 def test_a_worker_that_dies_stops_the_other_with_one_line_and_the_checkpoint_intact(
         cluster: Cluster) -> None:
     long_run = ["--config", "iris", "--epochs", "1000000", "--checkpoint-seconds", "0",
