@@ -191,7 +191,8 @@ def mirrored_section(results: dict[str, Any]) -> list[str]:
         base = problem["ways"][0]["median"]
         for way in problem["ways"]:
             check = "ok" if way["loss_ok"] else "**MISMATCH**"
-            lines.append(f"| {problem['problem']} ({problem['epochs']} epochs) | {way['way']} | "
+            label = way["way"] + (f" ({way['note']})" if way["note"] else "")
+            lines.append(f"| {problem['problem']} ({problem['epochs']} epochs) | {label} | "
                          f"{fmt(way['median'])} | {fmt(way['min'])} | {fmt(way['max'])} | "
                          f"{way['median'] / base:.3g}x | {way['final_loss']:.7g} | {check} "
                          f"({way['deviation']:.1e}) |")
