@@ -154,14 +154,15 @@ def test_divergence_is_found_at_the_same_step_on_two_replicas() -> None:
     assert_same_training(single, replicated)
 
 
-@pytest.mark.parametrize(("first", "then"), [(MIRRORED, "default"), ("default", MIRRORED)])
-def test_a_checkpoint_resumes_under_another_strategy(tmp_path: Path, first: str,
-                                                     then: str) -> None:
+@pytest.mark.parametrize(("first", "then"), [(MIRRORED, "default"), ("default", MIRRORED),
+                                            (MIRRORED, None)])
+def test_a_checkpoint_resumes_under_another_strategy_or_the_same(tmp_path: Path, first: str,
+                                                                 then: str | None) -> None:
     options = {"optimizer": "adam", "lr": 0.01, "hidden": "5", "activation": "tanh"}
     straight = nnfw.train("iris", epochs=40, strategy=first, **options)
     part = nnfw.train("iris", epochs=15, strategy=first, out=str(tmp_path), **options)
     resumed = nnfw.train(resume=str(part.run_dir), epochs=40, strategy=then)
-    assert resumed.settings.choices["strategy"] == then
+    assert resumed.settings.choices["strategy"] == (then or first)  # None: the run's own
     assert_same_training(straight, resumed)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,14 +50,16 @@ class Cluster:
             (folder / "tmp").mkdir(parents=True)
 
     def start(self, index: int, *args: str) -> subprocess.Popen[str]:
-        """Start worker ``index``: ``nnfw train --strategy multi-worker ARGS`` in its directory."""
+        """Start worker ``index``: ``nnfw train --strategy multi-worker ARGS`` in its directory
+        (with ``--out runs`` unless it resumes a run)."""
         config = {"cluster": {"worker": self.addresses}, "task": {"type": "worker", "index": index}}
         temp = str(self.dirs[index] / "tmp")
         env = {**os.environ, "TF_CONFIG": json.dumps(config), "TMPDIR": temp, "HOME": temp,
                "TF_CPP_MIN_LOG_LEVEL": "3"}
+        out = [] if "--resume" in args else ["--out", "runs"]
         process = subprocess.Popen(
-            [sys.executable, "-m", "nnfw", "train", "--strategy", "multi-worker", "--out", "runs",
-             "--json", *args], cwd=self.dirs[index], env=env, text=True,
+            [sys.executable, "-m", "nnfw", "train", "--strategy", "multi-worker", *out, "--json",
+             *args], cwd=self.dirs[index], env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.processes[index] = process
         return process
@@ -118,6 +121,31 @@ def test_two_workers_train_as_one_process_and_only_the_chief_writes(cluster: Clu
         p.name for p in run.iterdir()}
     assert other["run_dir"] is None and cluster.written(1) == []  # the other worker: nothing
     assert "the chief worker writes the run" not in results[0][1]
+
+
+def test_two_workers_resume_their_run_as_one_process_would(cluster: Cluster) -> None:
+    for index in (0, 1):
+        cluster.start(index, "--config", "iris", "--epochs", "20", "--strategy.timeout", "60")
+    for index in (0, 1):
+        code, _, err = cluster.finish(index)
+        assert code == 0, err[-2000:]
+    run = the_run(cluster.dirs[0])
+    shutil.copytree(cluster.dirs[0] / "runs", cluster.dirs[1] / "runs")  # as the README says
+    before = {p.name: p.read_bytes() for p in (cluster.dirs[1] / "runs" / run.name).iterdir()
+              if p.is_file()}
+    relative = str(Path("runs") / run.name)
+    for index in (0, 1):
+        cluster.start(index, "--resume", relative, "--epochs", "50", "--strategy.timeout", "60")
+    results = [cluster.finish(index) for index in (0, 1)]
+    for code, _, err in results:
+        assert code == 0, err[-2000:]
+    chief = json.loads(results[0][1])
+    straight = nnfw.train("iris", epochs=50)
+    assert chief["epochs_run"] == 50 and chief["run_dir"] == relative
+    assert chief["final"]["loss"] == pytest.approx(straight.history.final()["loss"], rel=1e-5)
+    after = {p.name: p.read_bytes() for p in (cluster.dirs[1] / "runs" / run.name).iterdir()
+             if p.is_file()}
+    assert after == before  # the other worker read its copy and wrote nothing
 
 
 def test_a_diverging_run_stops_at_the_same_step_on_every_worker(cluster: Cluster) -> None:
