@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
 import time
@@ -188,7 +189,9 @@ class LostWorker(NnfwError):
     exit_code = 5
 
     def __init__(self, error: Exception, run_dir: Path | None, saved_epochs: int | None) -> None:
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        # TensorFlow's message, without its {{function_node ...}} prefixes
+        lines = [re.sub(r"\{\{.*?\}\}\s*", "", line).strip() for line in str(error).splitlines()]
+        lines = [line for line in lines if line]
         detail = next((line for line in lines if "abort" in line.lower() or "timed out" in line.lower()
                        or "deadline" in line.lower()), lines[-1] if lines else type(error).__name__)
         if run_dir is None:
