@@ -18,11 +18,14 @@ LOGICAL_CPUS = 2  # the CPU split in two, so tf.distribute tests have two replic
 
 def pytest_configure(config: pytest.Config) -> None:
     """Split the CPU into logical devices before any test starts TensorFlow (possible only then)."""
-    import tensorflow as tf
+    from nnfw.quiet import native_stderr_silenced
 
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(LOGICAL_CPUS)])
+    with native_stderr_silenced():  # TensorFlow's start-up lines, before pytest's first line
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(LOGICAL_CPUS)])
 
 
 def plant_distribution(root: Path, dist: str, modules: dict[str, str],
