@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -68,14 +69,16 @@ def extrapolated_seconds(way: Way, problem: DenseProblem, initial: list[np.ndarr
 
 
 def run_dense_work(problem: DenseProblem, sizes: Sizes, broken: bool,
-                   shortened: dict[str, int] | None = None) -> dict[str, Any]:
-    """Time every way on ``problem`` (repeats interleaved) and check each one's final loss.
+                   shortened: dict[str, int] | None = None, ways: Sequence[Way] = WAYS,
+                   reference_way: str = REFERENCE) -> dict[str, Any]:
+    """Time every way on ``problem`` (repeats interleaved) and check each one's final loss
+    against the way ``reference_way``'s.
 
     ``shortened`` maps a way to a smaller epoch count it really runs; its time is
     extrapolated to the full count and its loss checked against the reference at that count.
     """
     shortened = {k: v for k, v in (shortened or {}).items() if v < problem.epochs}
-    ways = [*WAYS, BROKEN] if broken else list(WAYS)
+    ways = [*ways, BROKEN] if broken else list(ways)
     initial = initial_weights(problem)
     if sizes.warmup:
         for way in ways:
@@ -93,10 +96,10 @@ def run_dense_work(problem: DenseProblem, sizes: Sizes, broken: bool,
             seconds[way.key].append(time)
             losses[way.key].append(final_loss(problem, run.weights))
             last[way.key] = run
-    reference = {problem.epochs: losses[REFERENCE][0]}
-    eager = next(way for way in ways if way.key == REFERENCE)
+    reference = {problem.epochs: losses[reference_way][0]}
+    referee = next(way for way in ways if way.key == reference_way)
     for count in set(shortened.values()):
-        reference[count] = final_loss(problem, eager.run(problem.with_epochs(count), initial).weights)
+        reference[count] = final_loss(problem, referee.run(problem.with_epochs(count), initial).weights)
     rtol = TOLERANCE[problem.name]
     rows = []
     for way in ways:
@@ -104,8 +107,7 @@ def run_dense_work(problem: DenseProblem, sizes: Sizes, broken: bool,
         worst = max(losses[way.key], key=lambda loss, ref=ref: relative_deviation(loss, ref))
         note = ""
         if way.key in shortened:
-            note = (f"extrapolated from {epochs[way.key]} epochs (fixed cost of a 1-epoch fit + "
-                    f"per-epoch cost x {problem.epochs})")
+            note = f"extrapolated from {epochs[way.key]} epochs"
         record = last[way.key]
         rows.append({
             "way": way.key, "label": way.label, "seconds": seconds[way.key], **stats(seconds[way.key]),

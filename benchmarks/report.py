@@ -154,7 +154,8 @@ def dense_section(results: dict[str, Any]) -> list[str]:
     for work in dense:
         ways = results[work].get("ways", [])
         lines += way_table(results[work]) if ways else []
-        notes += [f"\\* {work}, {w['label']}: {w['note']}" for w in ways if w["note"]]
+        notes += [f"\\* {work}, {w['label']}: {w['note']} (fixed cost of a 1-epoch fit + "
+                  f"per-epoch cost x {results[work]['epochs']})" for w in ways if w["note"]]
     return [*lines, *(["", *notes] if notes else []), ""]
 
 
@@ -191,8 +192,8 @@ def mirrored_section(results: dict[str, Any]) -> list[str]:
         base = problem["ways"][0]["median"]
         for way in problem["ways"]:
             check = "ok" if way["loss_ok"] else "**MISMATCH**"
-            label = way["way"] + (f" ({way['note']})" if way["note"] else "")
-            lines.append(f"| {problem['problem']} ({problem['epochs']} epochs) | {label} | "
+            label = way["label"] + (f" ({way['note']})" if way["note"] else "")
+            lines.append(f"| {problem['work']} ({problem['epochs']} epochs) | {label} | "
                          f"{fmt(way['median'])} | {fmt(way['min'])} | {fmt(way['max'])} | "
                          f"{way['median'] / base:.3g}x | {way['final_loss']:.7g} | {check} "
                          f"({way['deviation']:.1e}) |")

@@ -217,8 +217,6 @@ class Trainer:
         """The sum over all replicas of a per-replica value (the value itself on one replica)."""
         import tensorflow as tf
 
-        if self.replicas == 1:
-            return self.strategy.experimental_local_results(per_replica)[0]
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
     def _replica_part(self, shard: _Shard, batch: Any) -> tuple[Any, list[Any]]:
