@@ -32,17 +32,21 @@ def fmt(seconds: float) -> str:
     return f"{seconds:.3g}"
 
 
+def loss_cell(row: dict[str, Any]) -> str:
+    """A row's loss check: ok, or MISMATCH with the reference loss; then the relative deviation."""
+    verdict = "ok" if row["loss_ok"] else f"**MISMATCH** (ref {row['reference_loss']:.7g})"
+    return f"{verdict} ({row['deviation']:.1e})"
+
+
 def way_table(result: dict[str, Any]) -> list[str]:
     """Rows of one training work: time per way, ratio to nnfw, final loss and its check."""
     nnfw = next((w for w in result["ways"] if w["way"] == "nnfw"), None)
     lines = []
     for way in result["ways"]:
         ratio = f"{way['median'] / nnfw['median']:.3g}x" if nnfw and nnfw["median"] > 0 else "-"
-        check = "ok" if way["loss_ok"] else f"**MISMATCH** (ref {way['reference_loss']:.7g})"
         label = way["label"] + (" *" if way["note"] else "")
         lines.append(f"| {result['work']} | {label} | {fmt(way['median'])} | {fmt(way['min'])} | "
-                     f"{fmt(way['max'])} | {ratio} | {way['final_loss']:.7g} | {check} "
-                     f"({way['deviation']:.1e}) |")
+                     f"{fmt(way['max'])} | {ratio} | {way['final_loss']:.7g} | {loss_cell(way)} |")
     return lines
 
 
@@ -171,11 +175,10 @@ def optimizer_section(results: dict[str, Any]) -> list[str]:
              "|---|---|---|---|---|---|"]
     for row in work["optimizers"]:
         a, b = row["nnfw"], row["keras_step"]
-        check = "ok" if row["loss_ok"] else "**MISMATCH**"
         lines.append(f"| {row['optimizer']} | {row['keras']} | {a['median'] * 1e6:.0f} "
                      f"({a['min'] * 1e6:.0f}-{a['max'] * 1e6:.0f}) | {b['median'] * 1e6:.0f} "
                      f"({b['min'] * 1e6:.0f}-{b['max'] * 1e6:.0f}) | {row['ratio']:.3f}x | "
-                     f"{check} ({row['deviation']:.1e}) |")
+                     f"{loss_cell(row)} |")
     return [*lines, ""]
 
 
@@ -191,12 +194,10 @@ def mirrored_section(results: dict[str, Any]) -> list[str]:
     for problem in work["problems"]:
         base = problem["ways"][0]["median"]
         for way in problem["ways"]:
-            check = "ok" if way["loss_ok"] else "**MISMATCH**"
             label = way["label"] + (f" ({way['note']})" if way["note"] else "")
             lines.append(f"| {problem['work']} ({problem['epochs']} epochs) | {label} | "
                          f"{fmt(way['median'])} | {fmt(way['min'])} | {fmt(way['max'])} | "
-                         f"{way['median'] / base:.3g}x | {way['final_loss']:.7g} | {check} "
-                         f"({way['deviation']:.1e}) |")
+                         f"{way['median'] / base:.3g}x | {way['final_loss']:.7g} | {loss_cell(way)} |")
     return [*lines, ""]
 
 
