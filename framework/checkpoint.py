@@ -48,13 +48,17 @@ def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float) -> No
 
 
 def load_checkpoint(run_dir: Path, trainer: Trainer) -> float:
-    """Restore the trainer from ``run_dir``'s checkpoint; return the training seconds so far."""
+    """Restore the trainer from ``run_dir``'s checkpoint; return the training seconds so far.
+
+    A run stopped before its first checkpoint has none: then the trainer keeps the state it
+    was built with, which is the run's initial state (the weights come from its seeds), and
+    the run starts again from epoch 0.
+    """
     import numpy as np
 
     path = run_dir / CHECKPOINT
     if not path.is_file():
-        raise UsageError(f"--resume: {str(run_dir)!r} has no {CHECKPOINT}; it is not a run nnfw "
-                         "can resume (it may have been stopped before its first checkpoint)")
+        return 0.0
     try:
         with np.load(path, allow_pickle=False) as saved:
             meta = json.loads(bytes(saved["meta"]).decode())

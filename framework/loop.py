@@ -14,8 +14,10 @@ replicas before updating, so any number of replicas trains the same model.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -42,6 +44,27 @@ def xla_pays_off(steps: int, multiply_adds_per_epoch: int) -> bool:
     always take the same arithmetic path, and a resumed run matches an uninterrupted one.
     """
     return steps >= XLA_MIN_STEPS or multiply_adds_per_epoch >= XLA_MIN_MULTIPLY_ADDS
+
+
+@contextlib.contextmanager
+def eager_arithmetic() -> Iterator[None]:
+    """Graphs run inside compute what their operations compute eagerly, bit for bit.
+
+    TensorFlow's graph optimizer rewrites arithmetic (``x / sqrt(v)`` becomes
+    ``x * rsqrt(v)``, adding 0 is dropped, ...), which changes the last bits of
+    Adagrad, RMSProp and Adam steps; with its arithmetic rewrites off, a graph
+    step equals the lecture's eager step (measured: no difference in speed on the
+    lecture's runs or the MLP benchmark). The setting is the process's, so it is
+    set around each call and put back after.
+    """
+    import tensorflow as tf
+
+    before = tf.config.optimizer.get_experimental_options().get("arithmetic_optimization", True)
+    tf.config.optimizer.set_experimental_options({"arithmetic_optimization": False})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"arithmetic_optimization": before})
 
 
 @dataclass
@@ -104,8 +127,10 @@ class Divergence:
     """Where the loss or a weight first stopped being finite (epoch from 0, step from 1).
 
     ``non_finite`` names what went non-finite at that step (``loss``, ``gradient of X``,
-    or a variable ``X`` after the update) and ``cause`` says what that suggests;
-    both are empty when the step could not be replayed outside the compiled loop.
+    or a variable ``X`` after the update) and ``cause`` says what that suggests. They come
+    from replaying the broken epoch step by step; where the replay stays finite (the
+    compiled program rounded differently) or is not done (``on-nan continue``), from
+    what the compiled loop saw at that step.
     """
 
     epoch: int
@@ -227,12 +252,12 @@ class Trainer:
         return self._objective_and_gradients(shard.x_full[batch], shard.t_full[batch],
                                              self.batch_size)
 
-    def _weights_finite(self) -> Any:
-        """Whether every trained weight is finite."""
+    def _finite_weights(self) -> Any:
+        """For each trained weight, whether all of it is finite (a bool vector)."""
         import tensorflow as tf
 
         checks = [tf.reduce_all(tf.math.is_finite(v)) for v in self._variables]
-        return tf.reduce_all(tf.stack(checks)) if checks else tf.constant(True)
+        return tf.stack(checks) if checks else tf.zeros([0], tf.bool)
 
     def _objective_and_gradients(self, x: Any, t: Any, batch_rows: int) -> tuple[Any, list[Any]]:
         """This replica's part of the training objective (loss plus regularization) on its
@@ -282,15 +307,16 @@ class Trainer:
     def _epochs(self, count: Any, data: _Batches) -> tuple[Any, ...]:
         """Run up to ``count`` epochs in the graph; stop early at a non-finite step if asked.
 
-        Returns (epochs run, epoch and step of the first non-finite step or -1/0,
-        then per-epoch loss, lr, test loss and test accuracy, each ``capacity`` long).
+        Returns (epochs run, epoch and step of the first non-finite step or -1/0, what the
+        loop saw broken there (the loss, then each weight: a bool vector), then per-epoch
+        loss, lr, test loss and test accuracy, each ``capacity`` long).
         """
         import tensorflow as tf
 
         self.traces += 1
 
-        def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: tuple[Any, ...]
-                      ) -> tuple[Any, ...]:
+        def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any,
+                      metrics: tuple[Any, ...]) -> tuple[Any, ...]:
             lr = tf.cast(self.optimizer.learning_rate, tf.float32)
             # The state at the epoch's start, restored if a step of this epoch breaks it: then
             # the weights are those of the last recorded epoch (one copy an epoch, not a step).
@@ -304,7 +330,7 @@ class Trainer:
             def more_batches(b: Any, total: Any, first_bad: Any) -> Any:
                 return (b < self.full_batches) & ~(self.stop_on_nan & (first_bad > 0))
 
-            _, total, first_bad = tf.while_loop(
+            batches, total, first_bad = tf.while_loop(
                 more_batches, one_batch, (tf.constant(0), tf.constant(0.0), tf.constant(0)))
             if self.rest:
                 def rest_batch() -> tuple[Any, Any]:
@@ -313,7 +339,9 @@ class Trainer:
                         (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
                 skip = self.stop_on_nan & (first_bad > 0)
                 total, first_bad = tf.cond(skip, lambda: (total, first_bad), rest_batch)
-            first_bad = tf.where((first_bad == 0) & ~self._weights_finite(),
+            finite_weights = self._finite_weights()
+            broken_now = tf.concat([[first_bad > 0], ~finite_weights], axis=0)
+            first_bad = tf.where((first_bad == 0) & ~tf.reduce_all(finite_weights),
                                  self.steps_per_epoch, first_bad)
             if self.stop_on_nan:
                 def restore() -> Any:
@@ -321,7 +349,10 @@ class Trainer:
                         variable.assign(value)
                     return tf.constant(0)
                 tf.cond(first_bad > 0, restore, lambda: tf.constant(0))
-            mean_loss = total / self.steps_per_epoch
+            # divided by a count the loop computes: TensorFlow's constant folding would turn
+            # a division by the constant steps_per_epoch into a multiplication by its inverse
+            steps = batches + (1 if self.rest else 0)
+            mean_loss = total / tf.cast(steps, tf.float32)
             if self.has_test:
                 test_loss, accuracy = self._evaluate(data)
             else:
@@ -329,31 +360,34 @@ class Trainer:
             newly_bad = (bad_step == 0) & (first_bad > 0)
             bad_epoch = tf.where(newly_bad, epoch, bad_epoch)
             bad_step = tf.where(newly_bad, first_bad, bad_step)
+            seen = tf.where(newly_bad, broken_now, seen)
             values = (mean_loss, lr, test_loss, accuracy)
             metrics = tuple(m.write(epoch, v) for m, v in zip(metrics, values, strict=True))
-            return epoch + 1, bad_epoch, bad_step, metrics
+            return epoch + 1, bad_epoch, bad_step, seen, metrics
 
-        def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, metrics: Any) -> Any:
+        def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any, metrics: Any) -> Any:
             return (epoch < count) & ~(self.stop_on_nan & (bad_step > 0))
 
         arrays = tuple(tf.TensorArray(tf.float32, size=self._capacity) for _ in range(4))
-        epochs, bad_epoch, bad_step, arrays = tf.while_loop(
-            more_epochs, one_epoch, (tf.constant(0), tf.constant(-1), tf.constant(0), arrays))
-        return (epochs, bad_epoch, bad_step, *(a.stack() for a in arrays))
+        nothing_seen = tf.zeros([1 + len(self._variables)], tf.bool)
+        epochs, bad_epoch, bad_step, seen, arrays = tf.while_loop(
+            more_epochs, one_epoch,
+            (tf.constant(0), tf.constant(-1), tf.constant(0), nothing_seen, arrays))
+        return (epochs, bad_epoch, bad_step, seen, *(a.stack() for a in arrays))
 
     def _call(self, count: int) -> tuple[Any, ...]:
         """Run one chunk; if XLA cannot compile the plugins' ops, fall back to a plain graph."""
         import tensorflow as tf
 
         try:
-            with self.strategy.scope():
+            with self.strategy.scope(), eager_arithmetic():
                 return self._run(tf.constant(count), self._data)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
             if not self.jit or self.history.epochs_run:
                 raise
             self.jit = False
             self._compile(self._capacity)
-            with self.strategy.scope():
+            with self.strategy.scope(), eager_arithmetic():
                 return self._run(tf.constant(count), self._data)
 
     def fit(self, epochs: int, on_chunk: Any = None) -> float:
@@ -371,10 +405,11 @@ class Trainer:
         while done < epochs and not (self.stop_on_nan and self.divergence):
             count = min(chunk, epochs - done, self._capacity)
             start = time.perf_counter()
-            ran, bad_epoch, bad_step, *metrics = self._call(count)
+            ran, bad_epoch, bad_step, seen, *metrics = self._call(count)
             seconds = time.perf_counter() - start
             spent += seconds
-            self._record(int(ran), self.history.epochs_run, int(bad_epoch), int(bad_step), metrics)
+            self._record(int(ran), self.history.epochs_run, int(bad_epoch), int(bad_step),
+                         seen.numpy().tolist(), metrics)
             done += int(ran)
             if on_chunk is not None and on_chunk(self.history):
                 break
@@ -401,7 +436,7 @@ class Trainer:
             proposals = self.strategy.experimental_distribute_values_from_function(proposal)
             return int(self.strategy.reduce(tf.distribute.ReduceOp.SUM, proposals, axis=None))
 
-    def _record(self, ran: int, offset: int, bad_epoch: int, bad_step: int,
+    def _record(self, ran: int, offset: int, bad_epoch: int, bad_step: int, seen: list[bool],
                 metrics: list[Any]) -> None:
         if bad_step and self.stop_on_nan:
             ran -= 1  # the epoch that broke is incomplete: it is not recorded
@@ -416,6 +451,23 @@ class Trainer:
             self.divergence = Divergence(epoch=offset + bad_epoch, step=bad_step)
             if self.stop_on_nan:
                 self._diagnose(self.divergence)
+            if not self.divergence.non_finite:
+                self._describe_unreplayed(self.divergence, seen)
+
+    def _describe_unreplayed(self, divergence: Divergence, seen: list[bool]) -> None:
+        """Word a divergence from what the compiled loop saw, when replaying it found nothing
+        (or was not done): ``seen`` flags the loss, then each weight, at the broken step."""
+        names = [v.path for v in self._variables]
+        divergence.non_finite = (["loss"] if seen[0] else []) + [
+            name for name, broken in zip(names, seen[1:], strict=True) if broken]
+        what = "the loss" if seen[0] else "a weight after its update"
+        if not self.stop_on_nan:
+            divergence.cause = f"{what} went non-finite (training went on, as --on-nan continue asks)"
+            return
+        divergence.cause = (f"{what} went non-finite in the compiled program, but replaying the "
+                            "epoch step by step stayed finite: the run is at the edge of float32, "
+                            "where the rounding of fused operations decides; --exact (no XLA) "
+                            "computes each operation as written")
 
     def _diagnose(self, divergence: Divergence) -> None:
         """Replay the broken epoch eagerly, step by step, to find the exact step that broke and

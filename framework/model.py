@@ -70,11 +70,13 @@ def build_model(settings: Settings, registry: Registry, inputs: int, outputs: in
     """
     import keras
 
+    from nnfw.layers import LectureDense
+
     layers: list[keras.layers.Layer] = [keras.Input(shape=(inputs,))]
     sizes = settings.hidden
     for index, units in enumerate([*sizes, outputs]):
         last = index == len(sizes)
-        layers.append(keras.layers.Dense(
+        layers.append(LectureDense(
             units,
             activation=build(settings, registry, "output-activation" if last else "activation"),
             use_bias=settings.scalars["bias"],

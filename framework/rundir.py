@@ -8,34 +8,51 @@ import json
 import math
 import os
 import re
+import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from nnfw.errors import UsageError
 
+SETTINGS = "settings.toml"  # every resolved setting of a run; in its directory from the start
 
-def create_run_dir(parent: str | Path, label: str) -> Path:
-    """A new directory under ``parent`` named so that runs sort by time; never an existing one."""
+
+def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:
+    """A new directory under ``parent`` named so that runs sort by time; never an existing one.
+
+    ``files`` (name -> text) are in it from the moment it exists: it is filled as a hidden
+    folder and then renamed into place, so no one ever sees it without them (a run killed
+    at any moment leaves either no run directory or one with its settings).
+    """
     root = Path(parent)
     if root.exists() and not root.is_dir():
         raise UsageError(f"out: {str(root)!r} is a file, not a folder; give a folder for the runs")
     try:
         root.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(dir=root, prefix=".new-run-"))
     except OSError as exc:
-        raise UsageError(f"out: cannot create {str(root)!r}: {exc.strerror or exc}") from None
-    stem = time.strftime("%Y%m%d-%H%M%S") + "-" + re.sub(r"[^a-z0-9.-]+", "-", label.lower())
-    for attempt in range(1, 1000):
-        path = root / (stem if attempt == 1 else f"{stem}-{attempt}")
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise UsageError(f"out: cannot write in {str(root)!r}: {exc.strerror or exc}") from None
-        return path
-    raise UsageError(f"out: too many runs named {stem!r} in {str(root)!r}")
+        raise UsageError(f"out: cannot write in {str(root)!r}: {exc.strerror or exc}") from None
+    try:
+        staged.chmod(0o777 & ~_umask())  # mkdtemp makes owner-only folders; use normal ones
+        for name, text in (files or {}).items():
+            write_atomic(staged / name, text)
+        stem = time.strftime("%Y%m%d-%H%M%S") + "-" + re.sub(r"[^a-z0-9.-]+", "-", label.lower())
+        for attempt in range(1, 1000):
+            path = root / (stem if attempt == 1 else f"{stem}-{attempt}")
+            if path.exists():
+                continue
+            try:
+                staged.rename(path)  # fails if a folder of that name appeared meanwhile (and is not empty)
+            except OSError:
+                continue
+            return path
+        raise UsageError(f"out: too many runs named {stem!r} in {str(root)!r}")
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

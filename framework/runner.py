@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from nnfw.errors import NnfwError, UsageError
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.model import build, build_model, plan_targets
 from nnfw.registry import Registry
-from nnfw.rundir import create_run_dir, save_model_atomic, write_atomic, write_csv, write_json
+from nnfw.rundir import SETTINGS, create_run_dir, save_model_atomic, write_csv, write_json
 from nnfw.settings import Settings
 from nnfw.tensorboard import write_tensorboard
 
@@ -106,9 +106,10 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     sizes = [data.num_features, *settings.hidden, targets.units]
     complexity = dense_complexity(sizes, settings.scalars["bias"])
     epochs = settings.scalars["epochs"]
-    # XLA compiles for one device; replicas run as plain graphs
-    jit = settings.scalars["xla"] and strategy.num_replicas_in_sync == 1 and xla_pays_off(
-        epochs * steps_per_epoch, complexity.multiply_adds * (rows + len(data.x_test)))
+    jit = use_xla(settings, strategy, resumed=resume is not None,
+                  steps=epochs * steps_per_epoch,
+                  multiply_adds_per_epoch=complexity.multiply_adds * (rows + len(data.x_test)))
+    settings = replace(settings, scalars={**settings.scalars, "xla": jit})  # what the run does
     with strategy.scope():  # variables made here are kept in step on every replica
         try:
             model = build_model(settings, registry, data.num_features, targets.units)
@@ -132,8 +133,8 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     elif resume is not None:
         run_dir = resume
     elif out is not None:
-        run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}")
-        write_settings(run_dir, settings)
+        run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}",
+                                 {SETTINGS: settings_text(settings)})
     else:
         run_dir = None
     keeper = _Checkpoints(run_dir, trainer, settings.scalars["checkpoint-seconds"])
@@ -165,6 +166,20 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     if stop.signum is not None:
         raise Interrupted(stop.signum, trainer.history.epochs_run, run_dir)
     return result
+
+
+def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,
+            multiply_adds_per_epoch: int) -> bool:
+    """Whether the run compiles with XLA: fixed when it starts, kept when it is resumed.
+
+    A new run uses XLA where it is allowed (``xla``), not asked to be ``exact``, on
+    one device (replicas run as plain graphs) and where it pays off for the run's size.
+    A resumed run's settings hold what it started with, which it keeps whatever
+    ``epochs`` has become, so that its arithmetic stays the same.
+    """
+    allowed = (settings.scalars["xla"] and not settings.scalars["exact"]
+               and strategy.num_replicas_in_sync == 1)
+    return allowed and (resumed or xla_pays_off(steps, multiply_adds_per_epoch))
 
 
 class Interrupted(NnfwError):
@@ -250,11 +265,11 @@ class _Checkpoints:
             self.saved_epochs = self.trainer.history.epochs_run
 
 
-def write_settings(run_dir: Path, settings: Settings) -> None:
-    """The resolved settings, a config file that gives this run again."""
+def settings_text(settings: Settings) -> str:
+    """The resolved settings as TOML, a config file that gives this run again."""
     import tomli_w
 
-    write_atomic(run_dir / "settings.toml", tomli_w.dumps(settings.as_toml_dict()))
+    return tomli_w.dumps(settings.as_toml_dict())
 
 
 def write_run(result: RunResult) -> None:

@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnfw.checkpoint import CHECKPOINT
 from nnfw.errors import UsageError
+from nnfw.rundir import SETTINGS
 from nnfw.settings import SLOTS
 
 SUMMARY = "summary.json"
-SETTINGS = "settings.toml"
 COMPARISON = "comparison.json"
 RUN_FILES = (SETTINGS, "history.csv", "model.keras")
 STAMP = re.compile(r"^(\d{8}-\d{6})(?:-|$)")
@@ -152,7 +151,7 @@ def _outcome(run: Run) -> tuple[str, str | None]:
 
 
 def _resume(path: Path) -> str:
-    return f"; resume with: nnfw train --resume {path}" if (path / CHECKPOINT).is_file() else ""
+    return f"; resume with: nnfw train --resume {path}" if (path / SETTINGS).is_file() else ""
 
 
 def _read_settings(run: Run) -> None:

@@ -37,5 +37,7 @@ def load_model(path: str | Path, registry: Registry) -> keras.Model:
     file = Path(path)
     if not file.is_file():
         raise UsageError(f"model file {str(file)!r} does not exist")
+    import nnfw.layers  # noqa: F401  (registers the layer class the models are made of)
+
     define_plugin_classes(registry)
     return keras.models.load_model(file, safe_mode=True)

@@ -22,6 +22,7 @@ from nnfw.entries import Entry
 from nnfw.errors import UsageError
 from nnfw.params import Param, resolve
 from nnfw.registry import Registry
+from nnfw.rundir import SETTINGS
 from nnfw.suggest import unknown_name_message
 
 # setting -> the plugin kind it chooses from
@@ -68,7 +69,11 @@ SCALARS: tuple[Param, ...] = (
     Param("checkpoint-seconds", 30.0, "save a checkpoint at most this often (0: after every chunk)",
           bounds="[0, inf)"),
     Param("xla", True, "compile training with XLA where it pays off (long runs, big layers) "
-          "and the plugins' operations allow it; false: never"),
+          "and the plugins' operations allow it; false: never. A run directory records "
+          "whether the run used it, and a resumed run keeps that"),
+    Param("exact", False, "compute exactly what the same operations compute eagerly (the "
+          "lecture's own code, bit for bit): never XLA, whose fused arithmetic rounds "
+          "differently"),
 )
 SCALAR_BY_NAME = {p.name: p for p in SCALARS}
 
@@ -254,8 +259,8 @@ def resume_settings(registry: Registry, run_dir: str | Path, options: Mapping[st
     ``epochs`` (train further) and the ``strategy`` (continue on other devices).
     """
     folder = Path(run_dir)
-    if not (folder / "settings.toml").is_file():
-        raise UsageError(f"--resume: {str(folder)!r} is not a run directory (it has no settings.toml)")
+    if not (folder / SETTINGS).is_file():
+        raise UsageError(f"--resume: {str(folder)!r} is not a run directory (it has no {SETTINGS})")
     option_params = option_params or {}
     changed = sorted(key for key, value in options.items()
                      if value is not None and key not in RESUMABLE_CHANGES)
@@ -265,7 +270,7 @@ def resume_settings(registry: Registry, run_dir: str | Path, options: Mapping[st
                          f"{' and '.join('--' + key for key in RESUMABLE_CHANGES)} may change, "
                          f"not --{changed[0]}")
     given = {key: options[key] for key in RESUMABLE_CHANGES if options.get(key) is not None}
-    file = folder / "settings.toml"
+    file = folder / SETTINGS
     config = read_config(file)
     try:
         return resolve_settings(registry, config, given, option_params)

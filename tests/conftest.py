@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parent.parent
 LOGICAL_CPUS = 2  # the CPU split in two, so tf.distribute tests have two replicas on one machine
+_LECTURE_ROWS: list[tuple[str, str, str, str]] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,6 +27,26 @@ def pytest_configure(config: pytest.Config) -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(LOGICAL_CPUS)])
+
+
+def record_lecture_row(experiment: str, ours: str, theirs: str, deviation: float,
+                       note: str = "") -> None:
+    """Add a row to the closing table of lecture experiments (nnfw against the lecture's code)."""
+    text = "0 (bit-identical)" if deviation == 0 else f"{deviation:.2g}"
+    _LECTURE_ROWS.append((experiment, ours, theirs, text + (f"; {note}" if note else "")))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After the run: each lecture experiment, what nnfw and the lecture's code gave here."""
+    if not _LECTURE_ROWS:
+        return
+    terminalreporter.section("the lecture's experiments: nnfw against the lecture's code, here")
+    header = ("experiment", "nnfw", "lecture's code", "largest deviation")
+    rows = [header, *_LECTURE_ROWS]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        terminalreporter.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+                                    + "  " + row[3])
 
 
 def plant_distribution(root: Path, dist: str, modules: dict[str, str],

@@ -18,6 +18,25 @@ from nnfw.plots import plot_schedule
 from nnfw.quiet import import_tensorflow_quietly
 
 
+def run(epochs: int, lr_base: float = 0.2, decay: float = 0.99, step: float = 1.0
+        ) -> list[tuple[float, float, float]]:
+    """Train w = 5 on (w + 1)^2 for ``epochs`` epochs; per epoch (w after it, loss, lr)."""
+    import tensorflow as tf
+
+    # One step per epoch, so the schedule's per-epoch decay is the lecture's lr for that epoch.
+    schedule = nnfw.schedule("exponential", lr_base, steps_per_epoch=1, decay=decay, step=step)
+    optimizer = nnfw.optimizer("sgd", learning_rate=schedule)
+    w = tf.Variable(5.0)
+    rows = []
+    for _ in range(epochs):
+        lr = float(optimizer.learning_rate)
+        with tf.GradientTape() as tape:
+            loss = tf.square(w + 1)
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        rows.append((float(w.numpy()), float(loss.numpy()), lr))
+    return rows
+
+
 def main() -> None:
     """Run the experiment; print one line per epoch; optionally plot the learning rate."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,22 +44,11 @@ def main() -> None:
     parser.add_argument("--plot", help="write the learning-rate curve to this PNG/SVG/PDF file")
     args = parser.parse_args()
     import_tensorflow_quietly()
-    import tensorflow as tf
-
-    # One step per epoch, so the schedule's per-epoch decay is the lecture's lr for that epoch.
-    schedule = nnfw.schedule("exponential", 0.2, steps_per_epoch=1, decay=0.99, step=1.0)
-    optimizer = nnfw.optimizer("sgd", learning_rate=schedule)
-    w = tf.Variable(5.0)
-    lrs = []
-    for epoch in range(args.epochs):
-        lr = float(optimizer.learning_rate)
-        with tf.GradientTape() as tape:
-            loss = tf.square(w + 1)
-        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
-        lrs.append(lr)
-        print(f"After {epoch} epoch, w is {w.numpy():f}, loss is {loss.numpy():f}, lr is {lr:f}")
+    rows = run(args.epochs)
+    for epoch, (w, loss, lr) in enumerate(rows):
+        print(f"After {epoch} epoch, w is {w:f}, loss is {loss:f}, lr is {lr:f}")
     if args.plot:
-        path = plot_schedule(np.arange(args.epochs), np.array(lrs), args.plot,
+        path = plot_schedule(np.arange(args.epochs), np.array([lr for _, _, lr in rows]), args.plot,
                              "lr = 0.2 * 0.99 ** (epoch / 1)")
         print(f"learning-rate curve saved in {path}")
 
