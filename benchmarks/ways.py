@@ -230,6 +230,11 @@ def nnfw_train(problem: DenseProblem, initial: list[np.ndarray]) -> WayRun:
                   result.history.test_accuracy)
 
 
+def nnfw_train_not_exact(problem: DenseProblem, initial: list[np.ndarray]) -> WayRun:
+    """``nnfw.train(..., exact=False)``: what exactness costs, where XLA would be chosen instead."""
+    return nnfw_train(problem.with_options(exact=False), initial)
+
+
 @dataclass(frozen=True)
 class Way:
     """A way to train: its key, its column label and the function that runs it."""
@@ -246,4 +251,5 @@ WAYS = (
     Way("step", "step in tf.function", step_function),
     Way("xla", "whole run as one XLA program", xla_whole_run),
 )
+NOT_EXACT = Way("inexact", "nnfw.train, exact = false (XLA by size)", nnfw_train_not_exact)
 BROKEN = Way("broken", "BROKEN on purpose: step without update", broken_step)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,9 @@ def _describe(entry: Entry) -> str:
     lines = [f"{entry.name} ({entry.kind}, plugin {entry.plugin})", f"  {entry.description}"]
     if entry.formula:
         lines.append(f"  formula: {entry.formula}")
+    if entry.notes:
+        lines.extend(["  notes:", *textwrap.wrap(entry.notes, width=96, initial_indent="    ",
+                                                 subsequent_indent="    ")])
     if entry.params:
         lines.append("  hyperparameters:")
         for p in entry.params:

@@ -42,6 +42,7 @@ class Entry:
     params: tuple[Param, ...] = ()
     formula: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    notes: str | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -77,7 +78,7 @@ class Entry:
 
 
 def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any,
-               params: Any, formula: Any, extras: dict[str, Any]) -> Entry:
+               params: Any, formula: Any, extras: dict[str, Any], notes: Any = None) -> Entry:
     """Check one ``register(...)`` call and build its entry; ValueError says what is wrong."""
     if not isinstance(name, str) or not SLUG.match(name):
         raise ValueError(f"{kind} name {name!r} is not a lower-case slug like 'leaky-relu'")
@@ -85,6 +86,8 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
         raise ValueError(f"{kind} {name!r}: factory {factory!r} is not callable")
     if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
         raise ValueError(f"{kind} {name!r}: description must be one non-empty line")
+    if notes is not None and (not isinstance(notes, str) or not notes.strip()):
+        raise ValueError(f"{kind} {name!r}: notes must be text (or left out)")
     params = tuple(params)
     if not all(isinstance(p, Param) for p in params):
         raise ValueError(f"{kind} {name!r}: params must be nnfw.Param objects")
@@ -101,4 +104,4 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
             raise ValueError(f"{kind} {name!r}: {keyword}={value!r} is not one of {', '.join(accepted)}")
     return Entry(kind=kind, name=name, factory=factory, description=description.strip(),
                  plugin=plugin, params=params, formula=formula,
-                 extras={**allowed, **extras})
+                 extras={**allowed, **extras}, notes=notes.strip() if notes else None)

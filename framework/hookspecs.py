@@ -4,12 +4,13 @@ Every hook takes one argument, ``register``: a callback the plugin calls once
 per thing it provides. nnfw checks each call and remembers which plugin made
 it, so a mistake is reported against the right plugin.
 
-``register(name, factory, *, description, params=(), formula=None, **extras)``
+``register(name, factory, *, description, params=(), formula=None, notes=None, **extras)``
 
 - ``name``: a lower-case slug (``"rmsprop"``, ``"leaky-relu"``), unique in its kind.
 - ``factory``: called with the resolved hyperparameters as keywords (plus the
   context keywords named below); must import TensorFlow lazily, inside itself.
-- ``description``: one line for listings; ``formula``: the rule, for ``nnfw describe``.
+- ``description``: one line for listings; ``formula``: the rule, and ``notes``: anything
+  more a user should know (text of any length), both for ``nnfw describe``.
 - ``params``: a sequence of :class:`nnfw.Param` declaring each hyperparameter.
 
 Plugin modules must not import TensorFlow at import time: ``nnfw --help`` and

@@ -32,6 +32,9 @@ def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | No
         raise UsageError(f"out: {str(root)!r} is a file, not a folder; give a folder for the runs")
     try:
         root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"out: cannot create {str(root)!r}: {exc.strerror or exc}") from None
+    try:
         staged = Path(tempfile.mkdtemp(dir=root, prefix=".new-run-"))
     except OSError as exc:
         raise UsageError(f"out: cannot write in {str(root)!r}: {exc.strerror or exc}") from None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +31,50 @@ def pytest_configure(config: pytest.Config) -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(LOGICAL_CPUS)])
+
+
+class _LectureCode:
+    """The lecture's own code (``lecture_code.py``), run as a script beside the other tests."""
+
+    process: subprocess.Popen[str] | None = None
+    folder: Path | None = None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the lecture's code in the background when lecture tests are going to run."""
+    if not any(item.path.name == "test_lecture.py" for item in session.items):
+        return
+    _LectureCode.folder = Path(tempfile.mkdtemp(prefix="nnfw-lecture-code-"))
+    _LectureCode.process = subprocess.Popen(
+        [sys.executable, str(REPO / "tests" / "lecture_code.py"), str(_LectureCode.folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the lecture's code if it still runs (a partial test run) and remove its results."""
+    if _LectureCode.process is not None and _LectureCode.process.poll() is None:
+        _LectureCode.process.kill()
+        _LectureCode.process.communicate()
+    if _LectureCode.folder is not None:
+        shutil.rmtree(_LectureCode.folder, ignore_errors=True)
+
+
+def lecture_result(name: str, timeout: float = 3000) -> Any:
+    """The result of the lecture's code for experiment ``name`` (a ``lecture_code.LectureRun``),
+    waiting for the background run to reach it."""
+    import lecture_code
+
+    assert _LectureCode.process is not None and _LectureCode.folder is not None
+    path = _LectureCode.folder / f"{name}.npz"
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if _LectureCode.process.poll() is not None and not path.exists():
+            raise AssertionError(f"the lecture's code stopped before {name!r}:\n"
+                                 f"{_LectureCode.process.communicate()[1]}")
+        assert time.monotonic() < deadline, f"the lecture's code took too long to reach {name!r}"
+        time.sleep(0.1)
+    return lecture_code.load(path)
 
 
 def record_lecture_row(experiment: str, ours: str, theirs: str, deviation: float,

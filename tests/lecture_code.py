@@ -1,17 +1,26 @@
 """The lecture's own scripts, in plain TensorFlow, written the way the lecture writes them.
 
-They are the independent reference of ``test_lecture.py``: each runs eagerly, in the
-process and on the machine of the test that compares nnfw against it, so whatever the
-CPU's rounding does to the lecture's code it does here too. Each function is one of the
-lecture's scripts (SEED-CODE.md, LECTURE.md) with its constants as parameters; the only
-liberties taken are the seeds the lecture leaves unset (``tf.random.set_seed`` is given
-explicitly, to the values nnfw's experiment files record) and that results are returned,
-not printed. Nothing here imports nnfw.
+They are the independent reference of ``test_lecture.py``: each runs eagerly, on the
+machine and in the test run that compares nnfw against it, so whatever the CPU's rounding
+does to the lecture's code it does here too. Each function is one of the lecture's
+scripts (SEED-CODE.md, LECTURE.md) with its constants as parameters; the only liberties
+taken are the seeds the lecture leaves unset (``tf.random.set_seed`` is given explicitly,
+to the values nnfw's experiment files record) and that results are returned, not printed.
+Nothing here imports nnfw.
+
+Eager steps are slow (about a millisecond each, 120000 in all), so the test run starts
+this file as a script at its beginning, ``python lecture_code.py OUT_DIR``: it runs every
+experiment of :data:`EXPERIMENTS` on the otherwise idle second core while other tests
+run, and writes each result to ``OUT_DIR/NAME.npz`` when it is done.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -215,3 +224,56 @@ def dot(x: np.ndarray, y_c: np.ndarray, regularizer: float | None, epochs: int =
         run.loss.append(loss_all / steps)
     run.variables = {"w1": w1.numpy(), "b1": b1.numpy(), "w2": w2.numpy(), "b2": b2.numpy()}
     return run
+
+
+def dot_points() -> tuple[np.ndarray, np.ndarray]:
+    """The lecture's dot.csv: 300 normal points (rounded to 9 decimals), 1 inside x1^2 + x2^2 < 2."""
+    x = np.round(np.random.RandomState(2).randn(300, 2), 9)
+    y_c = np.array([int(x1 * x1 + x2 * x2 < 2) for (x1, x2) in x])
+    return x, y_c
+
+
+EXPERIMENTS: dict[str, Callable[[], LectureRun]] = {
+    **{f"iris-{name}": (lambda name=name: iris(name))
+       for name in ("sgd", "sgdm", "adagrad", "rmsprop", "adam")},
+    "yogurt-mse": lambda: yogurt("mse", 15000),
+    "cost-profit-1-99": lambda: yogurt("cost-profit", 15000, cost=1, profit=99,
+                                       snapshot_epochs=(10000,)),
+    "cost-profit-99-1": lambda: yogurt("cost-profit", 15000, cost=99, profit=1,
+                                       snapshot_epochs=(10000,)),
+    "exponential-decay": exponential_decay,
+    "dot-plain": lambda: dot(*dot_points(), regularizer=None),
+    "dot-l2": lambda: dot(*dot_points(), regularizer=0.03),
+}
+
+
+def save(run: LectureRun, path: Path) -> None:
+    """Write a run as ``.npz`` (plain arrays), whole or not at all."""
+    arrays = {key: np.asarray(getattr(run, key)) for key in ("loss", "test_accuracy", "lr", "w")}
+    arrays.update({f"var:{name}": value for name, value in run.variables.items()})
+    for epochs, variables in run.snapshots.items():
+        arrays.update({f"snap:{epochs}:{name}": value for name, value in variables.items()})
+    partial = path.with_name(f".{path.name}.partial.npz")
+    np.savez(partial, **arrays)
+    os.replace(partial, path)
+
+
+def load(path: Path) -> LectureRun:
+    """A run that :func:`save` wrote."""
+    run = LectureRun()
+    with np.load(path, allow_pickle=False) as saved:
+        for key in saved.files:
+            parts = key.split(":")
+            if parts[0] == "var":
+                run.variables[parts[1]] = saved[key]
+            elif parts[0] == "snap":
+                run.snapshots.setdefault(int(parts[1]), {})[parts[2]] = saved[key]
+            else:
+                setattr(run, key, saved[key].tolist())
+    return run
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1])
+    for experiment_name, experiment in EXPERIMENTS.items():
+        save(experiment(), out / f"{experiment_name}.npz")

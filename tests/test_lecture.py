@@ -1,11 +1,12 @@
 """The lecture's experiments, run in full by nnfw and by the lecture's own code, here, bit for bit.
 
-The reference is ``lecture_code.py``: the lecture's scripts in plain eager TensorFlow,
-run in this process on this machine. Whatever this CPU's rounding makes of them (the
-RMSProp run on iris breaks on some CPUs and not on others), nnfw must compute the same
-bits. The numbers the course printed are checked too, where a run is not chaotic, with
-the tolerance the README states (1e-4): they were recorded on another machine.
-The closing table of the test run lists each experiment with its deviation.
+The reference is ``lecture_code.py``: the lecture's scripts in plain eager TensorFlow, run
+on this machine during this test run (as a script beside the other tests, see conftest).
+Whatever this CPU's rounding makes of them (the RMSProp run on iris breaks on some CPUs
+and not on others), nnfw must compute the same bits. The numbers the course printed are
+checked too, where a run is not chaotic, with the tolerance the README states (1e-4):
+they were recorded on another machine. The closing table of the test run lists each
+experiment with its deviation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 
 import lecture_code
 import nnfw
-from conftest import REPO, record_lecture_row
+from conftest import REPO, lecture_result, record_lecture_row
 from nnfw.complexity import dense_complexity
 from nnfw.runner import RunResult
 
@@ -57,7 +58,7 @@ def first_non_finite(values: list[float]) -> int | None:
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_iris_equals_the_lecture_code(optimizer: str) -> None:
-    lecture = lecture_code.iris(optimizer)
+    lecture = lecture_result(f"iris-{optimizer}")
     run = nnfw.train("iris", optimizer=optimizer, on_nan="continue")  # the lecture goes on too
     assert run.history.epochs_run == 500
     assert_same_bits(layer(run, "output"), lecture.variables["w1"], "w1")
@@ -90,7 +91,7 @@ def test_iris_equals_the_lecture_code(optimizer: str) -> None:
 
 
 def test_yogurt_mse_equals_the_lecture_code() -> None:
-    lecture = lecture_code.yogurt("mse", 15000)
+    lecture = lecture_result("yogurt-mse")
     run = nnfw.train("yogurt-mse")
     assert_same_bits(layer(run, "output"), lecture.variables["w1"], "w1")
     assert_same_bits(run.history.loss, lecture.loss, "loss per epoch")
@@ -102,8 +103,7 @@ def test_yogurt_mse_equals_the_lecture_code() -> None:
 
 @pytest.mark.parametrize(("cost", "profit"), [(1, 99), (99, 1)])
 def test_cost_profit_equals_the_lecture_code_at_10000_and_15000_epochs(cost: int, profit: int) -> None:
-    lecture = lecture_code.yogurt("cost-profit", 15000, cost=cost, profit=profit,
-                                  snapshot_epochs=(10000,))
+    lecture = lecture_result(f"cost-profit-{cost}-{profit}")
     data = nnfw.dataset("yogurt")
     for epochs, expected in ((10000, lecture.snapshots[10000]["w1"]), (15000, lecture.variables["w1"])):
         run = nnfw.train("yogurt-cost-profit", epochs=epochs,
@@ -124,7 +124,7 @@ def test_exponential_decay_equals_the_lecture_code() -> None:
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    lecture = lecture_code.exponential_decay(1000)
+    lecture = lecture_result("exponential-decay")
     rows = script.run(1000)
     w, loss, lr = (list(column) for column in zip(*rows, strict=True))
     assert_same_bits(w, lecture.w, "w per epoch")
@@ -138,9 +138,7 @@ def test_exponential_decay_equals_the_lecture_code() -> None:
 
 @pytest.fixture(scope="module")
 def dot_runs() -> dict[str, tuple[RunResult, lecture_code.LectureRun]]:
-    data = nnfw.dataset("dot")
-    return {name: (nnfw.train(name), lecture_code.dot(data.x_train, data.y_train, regularizer))
-            for name, regularizer in (("dot-plain", None), ("dot-l2", 0.03))}
+    return {name: (nnfw.train(name), lecture_result(name)) for name in ("dot-plain", "dot-l2")}
 
 
 @pytest.mark.parametrize("experiment", ["dot-plain", "dot-l2"])

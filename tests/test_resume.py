@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -120,3 +121,100 @@ def test_kill_9_at_a_random_moment_leaves_a_run_that_loads_and_resumes(tmp_path:
     done = epochs_done(run_dir)
     resumed = nnfw.train(resume=str(run_dir), epochs=done + 10)
     assert resumed.history.epochs_run == done + 10
+
+
+def same_run(ours: nnfw.runner.RunResult, theirs: nnfw.runner.RunResult) -> None:
+    """Bit for bit the same weights and per-epoch history."""
+    for a, b in zip(weights(ours), weights(theirs), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert ours.history.loss == theirs.history.loss
+
+
+def nnfw_process(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-m", "nnfw", "train", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+
+
+def run_dirs(out: Path) -> list[Path]:
+    """The run directories under ``out`` (not the hidden ones a run fills before it appears)."""
+    return sorted(p.parent for p in out.glob("*/settings.toml") if not p.parent.name.startswith("."))
+
+
+def wait_for_run_dir(out: Path, process: subprocess.Popen[str], seconds: float = 120) -> Path:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = run_dirs(out)
+        if found:
+            return found[0]
+        assert process.poll() is None, "nnfw train ended before its run directory appeared"
+        time.sleep(0.02)
+    process.kill()
+    raise AssertionError("no run directory appeared")
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_its_start(tmp_path: Path) -> None:
+    process = nnfw_process("--config", "yogurt-mse", "--out", str(tmp_path), "--epochs", "1000000",
+                           "--checkpoint-seconds", "1000")
+    run_dir = wait_for_run_dir(tmp_path, process)
+    time.sleep(random.uniform(0.0, 0.5))
+    process.kill()
+    process.wait()
+    assert not (run_dir / CHECKPOINT).exists()
+    listed = subprocess.run([sys.executable, "-m", "nnfw", "runs", "--out", str(tmp_path), "--json"],
+                            capture_output=True, text=True, check=True)
+    assert f"nnfw train --resume {run_dir}" in json.loads(listed.stdout)[0]["problem"]
+    resumed = nnfw.train(resume=str(run_dir), epochs=3000)
+    same_run(resumed, nnfw.train("yogurt-mse", epochs=3000))
+    assert json.loads((run_dir / "summary.json").read_text())["epochs_run"] == 3000
+
+
+RANDOM_KILL_EPOCHS = 100_000  # several seconds of training: kills land before, during and after it
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_runs_killed_at_random_moments_end_as_an_uninterrupted_run(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    run_dir: Path | None = None
+    for _ in range(3):  # start, or resume, and kill -9 at a random moment, three times
+        if run_dir is None:
+            process = nnfw_process("--config", "yogurt-mse", "--out", str(tmp_path), "--epochs",
+                                   str(RANDOM_KILL_EPOCHS), "--checkpoint-seconds", "0.3")
+        else:
+            process = nnfw_process("--resume", str(run_dir), "--epochs", str(RANDOM_KILL_EPOCHS))
+        time.sleep(rng.uniform(0.5, 7.0))  # TensorFlow's import alone takes seconds
+        process.kill()
+        process.wait()
+        found = run_dirs(tmp_path)
+        assert len(found) <= 1
+        run_dir = found[0] if found else None
+    if run_dir is None:  # every kill came before the run directory: one more, just after it
+        process = nnfw_process("--config", "yogurt-mse", "--out", str(tmp_path), "--epochs",
+                               str(RANDOM_KILL_EPOCHS), "--checkpoint-seconds", "0.3")
+        run_dir = wait_for_run_dir(tmp_path, process)
+        time.sleep(rng.uniform(0.0, 1.0))
+        process.kill()
+        process.wait()
+    resumed = nnfw.train(resume=str(run_dir), epochs=RANDOM_KILL_EPOCHS)
+    same_run(resumed, uninterrupted_yogurt(RANDOM_KILL_EPOCHS))
+
+
+@functools.cache
+def uninterrupted_yogurt(epochs: int) -> nnfw.runner.RunResult:
+    return nnfw.train("yogurt-mse", epochs=epochs)
+
+
+def test_resume_keeps_the_arithmetic_path_it_started_with(tmp_path: Path) -> None:
+    # 300 one-row steps an epoch: 10 epochs are below XLA's size (4000 steps), 20 are above it
+    options = {"dataset": "dot", "loss": "mse", "hidden": "4", "batch_size": 1, "lr": 0.01,
+               "optimizer": "adam", "params": {"optimizer": {"epsilon": 1e-7}}}
+    graph = nnfw.train(epochs=10, out=str(tmp_path / "graph"), **options)
+    assert graph.settings.scalars["xla"] is False
+    assert "xla = false" in (graph.run_dir / "settings.toml").read_text()
+    longer = nnfw.train(resume=str(graph.run_dir), epochs=20)
+    assert longer.settings.scalars["xla"] is False
+    same_run(longer, nnfw.train(epochs=20, xla=False, **options))
+    compiled = nnfw.train(epochs=20, out=str(tmp_path / "xla"), **options)
+    assert compiled.settings.scalars["xla"] is True
+    assert "xla = true" in (compiled.run_dir / "settings.toml").read_text()
+    same_run(nnfw.train(resume=str(compiled.run_dir), epochs=30), nnfw.train(epochs=30, **options))

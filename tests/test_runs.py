@@ -113,7 +113,8 @@ def test_runs_lists_runs_oldest_first_with_settings_and_metrics(folder: Runs) ->
     assert by_name[folder.interrupted.name]["problem"] == \
         f"3 of 10 epochs run; resume with: nnfw train --resume {folder.interrupted}"
     assert by_name[folder.half.name]["status"] == "unfinished"
-    assert "resume" not in by_name[folder.half.name]["problem"]  # it has no checkpoint
+    # no checkpoint yet, but its settings: it resumes from its start
+    assert f"resume with: nnfw train --resume {folder.half}" in by_name[folder.half.name]["problem"]
     assert by_name[folder.half.name]["dataset"] == "iris"  # read from its settings.toml
     assert by_name[folder.half.name]["final"] is None
 
