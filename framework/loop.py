@@ -53,9 +53,10 @@ def eager_arithmetic() -> Iterator[None]:
     TensorFlow's graph optimizer rewrites arithmetic (``x / sqrt(v)`` becomes
     ``x * rsqrt(v)``, adding 0 is dropped, ...), which changes the last bits of
     Adagrad, RMSProp and Adam steps; with its arithmetic rewrites off, a graph
-    step equals the lecture's eager step (measured: no difference in speed on the
-    lecture's runs or the MLP benchmark). The setting is the process's, so it is
-    set around each call and put back after.
+    step equals the lecture's eager step. That costs about a tenth of the time of
+    a lecture-sized run (measured on yogurt and a small MLP on dot), so only runs
+    asked to be exact pay it. The setting is the process's, so it is set around
+    each call and put back after.
     """
     import tensorflow as tf
 
@@ -156,13 +157,15 @@ class Trainer:
     Under a ``strategy`` (the model and optimizer built in its scope) the batch
     size is the global batch, split between the replicas; ``loss_reduction``
     (``"mean"`` or ``"sum"`` over the rows of a batch) says how to weigh each
-    replica's part of the loss.
+    replica's part of the loss. ``exact`` runs the graph without TensorFlow's
+    arithmetic rewrites, so that it computes what its operations compute eagerly
+    (see :func:`eager_arithmetic`; it needs ``jit`` off to hold).
     """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: Any,
                  data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], targets: Targets,
                  batch_size: int, stop_on_nan: bool = True, jit: bool = True,
-                 strategy: Any = None, loss_reduction: str = "mean") -> None:
+                 strategy: Any = None, loss_reduction: str = "mean", exact: bool = False) -> None:
         import tensorflow as tf
 
         x_train, y_train, x_test, y_test = data
@@ -201,6 +204,7 @@ class Trainer:
             self._variables = model.trainable_variables
             optimizer.build(self._variables)
         self.jit = jit
+        self.exact = exact
         self._capacity = 1
         self._run: Any = None
         self.traces = 0
@@ -379,15 +383,16 @@ class Trainer:
         """Run one chunk; if XLA cannot compile the plugins' ops, fall back to a plain graph."""
         import tensorflow as tf
 
+        arithmetic = eager_arithmetic if self.exact else contextlib.nullcontext
         try:
-            with self.strategy.scope(), eager_arithmetic():
+            with self.strategy.scope(), arithmetic():
                 return self._run(tf.constant(count), self._data)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
             if not self.jit or self.history.epochs_run:
                 raise
             self.jit = False
             self._compile(self._capacity)
-            with self.strategy.scope(), eager_arithmetic():
+            with self.strategy.scope(), arithmetic():
                 return self._run(tf.constant(count), self._data)
 
     def fit(self, epochs: int, on_chunk: Any = None) -> float:

@@ -124,7 +124,7 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
         trainer = Trainer(model, optimizer, loss,
                           (data.x_train, data.y_train, data.x_test, data.y_test), targets,
                           batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop", jit=jit,
-                          strategy=strategy,
+                          strategy=strategy, exact=settings.scalars["exact"],
                           loss_reduction=registry.get("loss", settings.choices["loss"])
                           .extras["reduction"])
         seconds_before = load_checkpoint(resume, trainer) if resume is not None else 0.0

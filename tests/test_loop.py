@@ -37,3 +37,17 @@ def test_xla_is_chosen_from_the_run_size_alone() -> None:
     assert not xla_pays_off(steps=500 * 4, multiply_adds_per_epoch=150 * 12)  # iris
     assert xla_pays_off(steps=15000, multiply_adds_per_epoch=32 * 2)  # yogurt
     assert xla_pays_off(steps=2 * 469, multiply_adds_per_epoch=60000 * 407_040)  # the MLP
+
+
+def test_eager_arithmetic_is_set_only_inside_and_put_back() -> None:
+    import tensorflow as tf
+
+    from nnfw.loop import eager_arithmetic
+
+    def current() -> object:
+        return tf.config.optimizer.get_experimental_options().get("arithmetic_optimization", True)
+
+    before = current()
+    with eager_arithmetic():
+        assert current() is False
+    assert current() == before
