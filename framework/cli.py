@@ -93,10 +93,8 @@ def describe(name: str, kind: str | None) -> None:
     for each in kinds:
         if each not in KINDS:
             raise UsageError(unknown_name_message("unknown kind", kind or "", list(PLURALS)))
-        try:
+        if registry.has(each, name):  # an ambiguous name is an error here as everywhere
             found.append(registry.get(each, name))
-        except UsageError:
-            continue
     if not found:
         every = {e.name for k in kinds for e in registry.entries(k)}
         raise UsageError(unknown_name_message("nothing is called", name, every))

@@ -21,6 +21,7 @@ from nnfw.errors import PluginError, UsageError
 from nnfw.suggest import closest, unknown_name_message
 
 GROUP = "nnfw"
+BUILT_IN = "nnfw"  # the distribution of the built-in plugins: its bare names win a clash
 DISABLE_ENV = "NNFW_DISABLE_PLUGINS"
 ALLOW_ENV = "NNFW_PLUGINS"
 
@@ -65,9 +66,25 @@ class Registry:
                  defaults: dict[str, tuple[Any, str]]) -> None:
         self.plugins = plugins
         self.defaults = defaults
+        self._distribution = {record.name: record.distribution for record in plugins}
         self._by_name: dict[str, dict[str, list[Entry]]] = {kind: {} for kind in KINDS}
         for entry in entries:
             self._by_name[entry.kind].setdefault(entry.name, []).append(entry)
+
+    def is_built_in(self, entry: Entry) -> bool:
+        """Whether ``entry`` comes from nnfw's own distribution."""
+        return self._distribution.get(entry.plugin) == BUILT_IN
+
+    def _bare(self, found: list[Entry]) -> Entry | None:
+        """The entry a bare name means among ``found``: the only one, or the built-in one."""
+        if len(found) == 1:
+            return found[0]
+        built_in = [entry for entry in found if self.is_built_in(entry)]
+        return built_in[0] if len(built_in) == 1 else None
+
+    def has(self, kind: str, name: str) -> bool:
+        """Whether some plugin registers ``name`` (bare or ``plugin:name``) in ``kind``."""
+        return name.partition(":")[2 if ":" in name else 0] in self._by_name[kind]
 
     def entries(self, kind: str) -> list[Entry]:
         """All entries of a kind, sorted by name then plugin."""
@@ -75,10 +92,13 @@ class Registry:
         return [entry for name in sorted(table) for entry in table[name]]
 
     def names(self, kind: str) -> list[str]:
-        """The names a user can give for a kind (qualified ones where names clash)."""
+        """The names a user can give for a kind (qualified ones where names clash, beside the
+        bare name where it means the built-in)."""
         names: list[str] = []
         for name, found in sorted(self._by_name[kind].items()):
-            names.extend([name] if len(found) == 1 else [e.qualified_name for e in found])
+            chosen = self._bare(found)
+            names.extend([name] if chosen is not None else [])
+            names.extend(e.qualified_name for e in found if len(found) > 1 and e is not chosen)
         return names
 
     def get(self, kind: str, name: str) -> Entry:
@@ -92,8 +112,9 @@ class Registry:
             qualified = [e.qualified_name for e in self.entries(kind)]
             raise UsageError(unknown_name_message(f"unknown {kind}", name, qualified))
         found = table.get(name, [])
-        if len(found) == 1:
-            return found[0]
+        chosen = self._bare(found)
+        if chosen is not None:
+            return chosen
         if found:
             choices = ", ".join(e.qualified_name for e in found)
             raise UsageError(f"{kind} {name!r} is provided by {len(found)} plugins; "
@@ -113,17 +134,29 @@ class Registry:
                 + ", ".join(p.name for p in broken) + "; see 'nnfw list-plugins')")
 
     def mark_clashes(self) -> None:
-        """Give every plugin whose entry name another plugin also uses the status 'clash'."""
+        """Give every plugin whose entry name another plugin also uses the status 'clash'.
+
+        Where one of them is a built-in, the bare name stays the built-in's and only the
+        others are marked (they are the newcomers): each can still be chosen by its
+        qualified name.
+        """
         by_name = {r.name: r for r in self.plugins}
         for kind in KINDS:
             for name, found in self._by_name[kind].items():
                 if len(found) < 2:
                     continue
+                chosen = self._bare(found)
                 choices = ", ".join(e.qualified_name for e in found)
                 for entry in found:
+                    if entry is chosen:
+                        continue
                     record = by_name[entry.plugin]
                     record.status = "clash"
-                    note = f"{kind} {name!r} is also provided elsewhere; use {choices}"
+                    if chosen is None:
+                        note = f"{kind} {name!r} is also provided elsewhere; use {choices}"
+                    else:
+                        note = (f"{kind} {name!r} is also nnfw's built-in, which the bare name "
+                                f"keeps meaning; choose this one as {entry.qualified_name}")
                     record.error = f"{record.error}; {note}" if record.error else note
 
     def problems(self) -> list[str]:
@@ -179,7 +212,10 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
     entries: list[Entry] = []
     defaults: dict[str, list[tuple[Any, str]]] = {}
     found_candidates = entry_point_candidates() if candidates is None else candidates
-    for cand in sorted(found_candidates, key=lambda c: (c.name, c.distribution or "")):
+    # sorted, so output is stable; of two plugins of one name the built-in loads first, and the
+    # other is the one reported as taking a name already used
+    order = sorted(found_candidates, key=lambda c: (c.name, c.distribution != BUILT_IN, c.distribution or ""))
+    for cand in order:
         record = PluginRecord(cand.name, cand.distribution, cand.version)
         records.append(record)
         names = {_norm(cand.name), _norm(cand.distribution or "")}

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import nnfw
-from conftest import run_nnfw
+from conftest import plant_distribution, run_nnfw
 from nnfw.cli import main
 
 BUILT_INS = {
@@ -196,3 +196,29 @@ def test_saved_model_loads_in_a_fresh_process(tmp_path: Path, capsys: pytest.Cap
     expected = here(np.array([[0.5, -1.0], [2.0, 0.1]], dtype="float32")).numpy().ravel().tolist()
     name, values = done.stdout.strip().split(" ", 1)
     assert name == "LectureAdam" and json.loads(values) == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_third_party_adam_leaves_the_built_in_adam_alone(tmp_path: Path) -> None:
+    root = plant_distribution(tmp_path / "site", "nnfw-other-adam", {"other_adam": """
+        from nnfw import hookimpl
+
+        def build(learning_rate):
+            import keras
+
+            return keras.optimizers.SGD(learning_rate)
+
+        @hookimpl
+        def register_optimizers(register):
+            register("adam", build, description="Keras' SGD under a name nnfw already uses.")
+        """}, {"other-adam": "other_adam"})
+    env = {"PYTHONPATH": str(root)}
+    described = run_nnfw("describe", "adam", env=env)
+    assert described.returncode == 0, described.stderr
+    assert described.stdout.startswith("adam (optimizer, plugin adam)")
+    warnings = [line for line in described.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 1 and "other-adam:adam" in warnings[0], warnings
+    for name in ("adam", "other-adam:adam"):
+        trained = run_nnfw("train", "--config", "iris", "--optimizer", name, "--epochs", "3",
+                           "--json", "--out", str(tmp_path / "runs"), env=env)
+        assert trained.returncode == 0, trained.stderr
+        assert json.loads(trained.stdout)["settings"]["optimizer"] == name

@@ -167,3 +167,31 @@ def test_an_allow_list_loads_only_the_named_plugins() -> None:
                              allowed=["a", "nnfw-c"])
     assert [(p.name, p.status) for p in registry.plugins] == [
         ("a", "ok"), ("b", "disabled"), ("c", "ok")]
+
+
+def test_a_built_in_name_keeps_meaning_the_built_in_when_a_third_party_registers_it_too() -> None:
+    registry = load_registry([
+        candidate("zeta", make_plugin("zeta", register_optimizers=optimizers("adam"))),
+        candidate("adam", make_plugin("adam", register_optimizers=optimizers("adam")), dist="nnfw"),
+        candidate("other", make_plugin("other", register_optimizers=optimizers("adam")), "nnfw-other"),
+    ])
+    assert registry.get("optimizer", "adam").plugin == "adam"  # nnfw's own
+    assert registry.get("optimizer", "other:adam").plugin == "other"
+    assert registry.names("optimizer") == ["adam", "other:adam", "zeta:adam"]
+    status = {p.name: (p.status, p.error) for p in registry.plugins}
+    assert status["adam"] == ("ok", None)  # the built-in is not blamed
+    for newcomer in ("other", "zeta"):
+        assert status[newcomer][0] == "clash"
+        assert "also nnfw's built-in" in status[newcomer][1] and f"{newcomer}:adam" in status[newcomer][1]
+
+
+def test_a_plugin_name_taken_by_another_distribution_blames_the_newcomer() -> None:
+    # "aaa" sorts before "nnfw", yet the built-in plugin 'adam' keeps its name
+    registry = load_registry([
+        candidate("adam", make_plugin("intruder", register_optimizers=optimizers("sneaky")), "aaa"),
+        candidate("adam", make_plugin("adam", register_optimizers=optimizers("adam")), dist="nnfw"),
+    ])
+    by_distribution = {p.distribution: p for p in registry.plugins}
+    assert by_distribution["nnfw"].status == "ok"
+    assert by_distribution["aaa"].status == "error" and "already used" in by_distribution["aaa"].error
+    assert registry.names("optimizer") == ["adam"]  # nothing of the intruder's was taken in
