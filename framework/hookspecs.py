@@ -46,17 +46,28 @@ def register_optimizers(register: Register) -> None:
 def register_losses(register: Register) -> None:
     """Register losses.
 
-    The factory returns a ``keras.losses.Loss`` (or any callable
-    ``loss(y_true, y_pred) -> scalar tensor``). Extra keywords of ``register``:
-    ``tasks`` (a tuple of ``"classification"`` and/or ``"regression"``, the data
-    the loss fits; both by default), ``per_class_outputs`` (True when the loss
-    compares class distributions, so even two classes get two outputs) and
-    ``reduction``: how the loss combines the rows of a batch, ``"mean"`` (the
-    default) or ``"sum"``. Under a distribution strategy each replica sees part
-    of the batch; the reduction says how to weigh the parts so that the replicas'
-    gradients add up to the gradient of the whole batch.
-    For classification, the targets the loss sees are one-hot rows when the
-    model has one output per class, else a column of 0/1 values.
+    The factory returns a ``keras.losses.Loss`` or any callable
+    ``loss(y_true, y_pred) -> tensor``. What the loss gives for a batch is one of:
+
+    - values per row (or per element): any of Keras' own losses
+      (``keras.losses.MeanSquaredError()``, ``Huber()``, ...), whose ``call`` gives
+      one value per row, or a callable returning a ``[rows]`` tensor. nnfw reduces
+      them over the whole global batch: a sum for a ``Loss`` whose ``reduction`` is
+      ``"sum"``, else a mean (Keras' ``"sum_over_batch_size"``). nnfw calls
+      ``Loss.call`` for this, not ``Loss.__call__``, which under a strategy divides
+      by the number of replicas once more.
+    - one number for the batch (a scalar tensor, as the lecture's losses give): the
+      loss reduced the rows itself; the ``reduction`` keyword of ``register`` says
+      how, ``"mean"`` (the default) or ``"sum"``, so that under a strategy each
+      replica's part is weighed by its share of the rows (a mean) or not (a sum).
+
+    Either way every replica's part adds up to the loss of the whole batch, so any
+    number of replicas trains as one device does. Other extra keywords of
+    ``register``: ``tasks`` (a tuple of ``"classification"`` and/or
+    ``"regression"``, the data the loss fits; both by default) and
+    ``per_class_outputs`` (True when the loss compares class distributions, so even
+    two classes get two outputs). For classification, the targets the loss sees are
+    one-hot rows when the model has one output per class, else a column of 0/1 values.
     """
 
 

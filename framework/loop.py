@@ -278,9 +278,7 @@ class Trainer:
             if rows == 0:
                 objective = tf.constant(0.0)
             else:
-                objective = self.loss(t, self.model(x, training=True))
-                if self.loss_reduction == "mean" and rows != batch_rows:
-                    objective = objective * (rows / batch_rows)
+                objective = self._loss_part(t, self.model(x, training=True), batch_rows)
             if self.model.losses:
                 penalty = tf.add_n(self.model.losses)
                 objective = objective + (penalty / self.replicas if self.replicas > 1 else penalty)
@@ -290,12 +288,39 @@ class Trainer:
         return objective, [tf.zeros(v.shape, v.dtype) if g is None else g
                            for v, g in zip(self._variables, grads, strict=True)]
 
+    def _loss_part(self, t: Any, y: Any, batch_rows: int) -> Any:
+        """The loss of a batch of ``batch_rows`` rows, or the part of it that these rows
+        (targets ``t``, outputs ``y``) carry; the parts of all replicas add up to the loss.
+
+        A ``keras.losses.Loss`` is asked for its values (``Loss.call``), unreduced: Keras'
+        own ``__call__`` would divide by the number of replicas a second time. Values per
+        row are reduced here as the loss's ``reduction`` says (``"sum"``, else a mean over
+        the values of the whole batch); a single value means the loss reduced its rows
+        itself (as the lecture's losses do), as its registered ``reduction`` says, and a
+        mean is then weighed by the share of the batch's rows these are.
+        """
+        import keras
+        import tensorflow as tf
+
+        values = self.loss.call(t, y) if isinstance(self.loss, keras.losses.Loss) else self.loss(t, y)
+        values = tf.cast(values, tf.float32)
+        rows = t.shape[0]
+        if values.shape.rank == 0:
+            if self.loss_reduction == "mean" and rows != batch_rows:
+                return values * (rows / batch_rows)
+            return values
+        total = tf.reduce_sum(values)
+        if getattr(self.loss, "reduction", None) == "sum":
+            return total
+        values_per_row = values.shape.num_elements() // rows
+        return total / tf.cast(values_per_row * batch_rows, tf.float32)
+
     def _evaluate(self, data: _Batches) -> tuple[Any, Any]:
         """Test loss and test accuracy (accuracy 0 for regression)."""
         import tensorflow as tf
 
         prediction = self.model(data.x_test, training=False)
-        test_loss = tf.cast(self.loss(data.t_test, prediction), tf.float32)
+        test_loss = self._loss_part(data.t_test, prediction, int(data.t_test.shape[0]))
         if not self.targets.classification:
             return test_loss, tf.constant(0.0)
         if self.targets.one_hot:

@@ -180,3 +180,52 @@ def test_the_cli_splits_the_cpu_before_tensorflow_starts(tmp_path: Path, command
     assert "error" not in done.stderr
     settings = [p.read_text() for p in tmp_path.rglob("settings.toml")]
     assert settings and all('[strategy]\nname = "mirrored"\ncpus = 2' in text for text in settings)
+
+
+def keras_mse() -> object:
+    import keras
+
+    return keras.losses.MeanSquaredError()
+
+
+def keras_sum_of_squares() -> object:
+    import keras
+
+    return keras.losses.MeanSquaredError(reduction="sum")
+
+
+def per_row_squares() -> object:
+    import tensorflow as tf
+
+    return lambda y_true, y_pred: tf.reduce_sum(tf.square(y_true - y_pred), axis=-1)
+
+
+def register_losses(register: object) -> None:
+    register("keras-mse", keras_mse, description="Keras' own MSE (values per row)")  # type: ignore[operator]
+    register("keras-sum", keras_sum_of_squares,  # type: ignore[operator]
+             description="Keras' MSE with reduction='sum'")
+    register("row-squares", per_row_squares,  # type: ignore[operator]
+             description="a plain function giving one value per row")
+
+
+@pytest.fixture
+def with_keras_losses() -> Iterator[None]:
+    module = type(sys)("keras_losses_plugin")
+    module.register_losses = nnfw.hookimpl(register_losses)  # type: ignore[attr-defined]
+    api.use_registry(load_registry([*entry_point_candidates(), Candidate("keras-losses", lambda: module)]))
+    yield
+    api.use_registry(None)
+
+
+@pytest.mark.parametrize("loss", ["keras-mse", "keras-sum", "row-squares"])
+@pytest.mark.parametrize("batch_size", [32, 7])  # 7: rows split 3 + 4, and a last batch of 0 + 1
+def test_keras_losses_and_per_row_callables_train_as_on_one_device(
+        with_keras_losses: None, loss: str, batch_size: int) -> None:
+    options = {"dataset": "dot", "hidden": "4", "optimizer": "sgd", "lr": 0.05, "epochs": 3,
+               "loss": loss, "batch_size": batch_size,
+               "params": {"dataset": {"rows": 74, "test_rows": 10}}}  # 64 rows to train
+    single, replicated = both(**options)
+    assert_same_training(single, replicated)
+    if loss == "keras-mse":  # the mean of per-row means: nnfw's own mse up to float32 rounding
+        own = nnfw.train(**{**options, "loss": "mse"})
+        np.testing.assert_allclose(single.history.loss, own.history.loss, rtol=1e-6)
