@@ -14,7 +14,7 @@ Task = Literal["classification", "regression"]
 MAX_CLASSES = 2**31 - 1  # class ids are int32
 
 
-@dataclass
+@dataclass(eq=False)
 class Dataset:
     """A data set split into train and test parts, as numpy arrays.
 
@@ -56,6 +56,18 @@ class Dataset:
                              f"{self.num_classes} classes")
         if not self.feature_names:
             self.feature_names = tuple(f"x{i + 1}" for i in range(self.x_train.shape[1]))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every array is equal (same shape, dtype and values) and so is the rest."""
+        import numpy as np
+
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        arrays = ("x_train", "y_train", "x_test", "y_test")
+        return (all(np.array_equal(getattr(self, a), getattr(other, a)) and
+                    getattr(self, a).dtype == getattr(other, a).dtype for a in arrays)
+                and (self.task, self.num_classes, self.feature_names, self.name, self.class_names)
+                == (other.task, other.num_classes, other.feature_names, other.name, other.class_names))
 
     @property
     def num_features(self) -> int:

@@ -332,3 +332,11 @@ def test_csv_directory_binary_and_empty_path_are_usage_errors(tmp_path):
         nnfw.dataset("csv", path="")
     with pytest.raises(nnfw.UsageError, match="needs path"):
         nnfw.dataset("csv")
+
+
+def test_data_sets_compare_by_their_arrays() -> None:
+    dot = nnfw.dataset("dot")
+    assert dot == nnfw.dataset("dot")
+    assert dot != nnfw.dataset("dot", seed=3)
+    assert dot != nnfw.dataset("dot", test_rows=10)  # same rows, split elsewhere
+    assert dot != "dot"
