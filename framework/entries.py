@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,27 @@ class Entry:
                               f"(NNFW_STRICT_PLUGINS=1 shows the traceback)") from exc
 
 
+# what a factory of each kind is called with before the declared hyperparameters
+CONTEXT_ARGUMENTS: dict[str, tuple[str, ...]] = {"optimizer": ("learning_rate",),
+                                                 "schedule": ("learning_rate", "steps_per_epoch")}
+
+
+def _check_signature(kind: str, name: str, factory: Callable[..., Any], params: list[str]) -> None:
+    """Raise ValueError when ``factory`` cannot be called as nnfw will call it: the kind's
+    context arguments by position, then every declared hyperparameter by keyword."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # some builtins have none to read: nothing to check
+        return
+    context = [object()] * len(CONTEXT_ARGUMENTS.get(kind, ()))
+    try:
+        signature.bind(*context, **dict.fromkeys(params))
+    except TypeError as exc:
+        declared = ", ".join(params) or "none"
+        raise ValueError(f"{kind} {name!r}: its factory cannot be called with the declared "
+                         f"hyperparameters ({declared}): {exc}") from None
+
+
 def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any,
                params: Any, formula: Any, extras: dict[str, Any], notes: Any = None) -> Entry:
     """Check one ``register(...)`` call and build its entry; ValueError says what is wrong."""
@@ -94,6 +116,9 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
     names = [p.name for p in params]
     if len(set(names)) != len(names) or "name" in names:
         raise ValueError(f"{kind} {name!r}: parameter names must be unique and not 'name'")
+    for param in params:
+        param.check_default(f"{kind} {name!r}")
+    _check_signature(kind, name, factory, names)
     allowed = KINDS[kind][2]
     unknown = set(extras) - set(allowed)
     if unknown:

@@ -40,8 +40,16 @@ class Param:
         if self.type not in _TYPES:
             raise ValueError(f"parameter {self.name!r}: type must be one of float, int, bool, str")
         object.__setattr__(self, "_interval", _parse_bounds(self.bounds) if self.bounds else None)
-        if self.default is not None:
-            self.check(self.default, where="the default of")
+
+    def check_default(self, owner: str) -> None:
+        """Raise ValueError, naming ``owner`` (the entry), if the default is not accepted."""
+        if self.default is None:
+            return
+        try:
+            self.check(self.default)
+        except UsageError:
+            raise ValueError(f"{owner}: the default of {self.name}, {_show(self.default)}, is not "
+                             f"accepted by its own declaration ({self.accepts})") from None
 
     @property
     def type_name(self) -> str:

@@ -8,6 +8,8 @@ keep working. With ``strict=True`` the original exception propagates instead.
 from __future__ import annotations
 
 import os
+import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -36,17 +38,19 @@ class PluginRecord:
     status: str = "ok"  # ok | error | disabled | clash
     error: str | None = None
     provides: dict[str, list[str]] = field(default_factory=dict)
+    warning: str | None = None  # works, but something about it should be mended
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict, as ``nnfw list-plugins --json`` prints it."""
         return {"name": self.name, "distribution": self.distribution, "version": self.version,
-                "status": self.status, "error": self.error, "provides": self.provides}
+                "status": self.status, "error": self.error, "warning": self.warning,
+                "provides": self.provides}
 
     def problem_line(self) -> str:
         """One line for a person: the plugin, what went wrong, how to turn it off."""
         origin = f" ({self.distribution} {self.version})" if self.distribution else ""
-        return (f"plugin {self.name!r}{origin} {self.status}: {self.error}; "
-                f"disable it with {DISABLE_ENV}={self.name}")
+        what = f"{self.status}: {self.error}" if self.status in ("error", "clash") else self.warning
+        return f"plugin {self.name!r}{origin} {what}; disable it with {DISABLE_ENV}={self.name}"
 
 
 @dataclass
@@ -160,8 +164,9 @@ class Registry:
                     record.error = f"{record.error}; {note}" if record.error else note
 
     def problems(self) -> list[str]:
-        """One line per plugin that failed or clashes."""
-        return [p.problem_line() for p in self.plugins if p.status in ("error", "clash")]
+        """One line per plugin that failed, clashes or has a warning."""
+        return [p.problem_line() for p in self.plugins
+                if p.status in ("error", "clash") or (p.warning and p.status == "ok")]
 
 
 def entry_point_candidates() -> list[Candidate]:
@@ -224,13 +229,15 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
             continue
         plugin = None
         try:
-            plugin = cand.load()
+            plugin = _load_timed(cand, record)
             if manager.has_plugin(cand.name):
                 raise PluginError(f"the name {cand.name!r} is already used by another plugin")
             manager.register(plugin, name=cand.name)
             found, given = _collect(manager, plugin, cand.name)
         except (Exception, SystemExit) as exc:  # a plugin may raise anything; keep the rest
-            if strict:
+            if strict:  # the error itself, with its traceback, and which plugin raised it
+                exc.add_note(f"(in plugin {cand.name!r}"
+                             + (f" of {cand.distribution} {cand.version})" if cand.distribution else ")"))
                 raise
             record.status, record.error = "error", _describe(exc)
             if plugin is not None and manager.is_registered(plugin):
@@ -244,6 +251,23 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
     registry = Registry(records, entries, _agree(defaults, records))
     registry.mark_clashes()
     return registry
+
+
+HEAVY_MODULES = ("tensorflow", "keras", "torch", "jax")
+
+
+def _load_timed(cand: Candidate, record: PluginRecord) -> object:
+    """Import a plugin; warn on its record when that imported a heavy module (and how long it
+    took), since every command, ``nnfw --help`` included, then waits for it."""
+    before = {name for name in HEAVY_MODULES if name in sys.modules}
+    start = time.perf_counter()
+    plugin = cand.load()
+    seconds = time.perf_counter() - start
+    heavy = [name for name in HEAVY_MODULES if name in sys.modules and name not in before]
+    if heavy:
+        record.warning = (f"imported {', '.join(heavy)} when loaded ({seconds:.1f} s, which every "
+                          "nnfw command now waits for): import it inside the factories")
+    return plugin
 
 
 def _collect(manager: pluggy.PluginManager, plugin: object,

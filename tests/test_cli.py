@@ -222,3 +222,13 @@ def test_a_third_party_adam_leaves_the_built_in_adam_alone(tmp_path: Path) -> No
                            "--json", "--out", str(tmp_path / "runs"), env=env)
         assert trained.returncode == 0, trained.stderr
         assert json.loads(trained.stdout)["settings"]["optimizer"] == name
+
+
+def test_a_plugin_importing_tensorflow_when_loaded_is_named_by_list_plugins(tmp_path: Path) -> None:
+    root = plant_distribution(tmp_path / "site", "nnfw-heavy", {"heavy_plugin": """
+        import tensorflow  # at import time: what plugins must not do
+        """}, {"heavy": "heavy_plugin"})
+    listed = run_nnfw("list-plugins", env={"PYTHONPATH": str(root)})
+    assert listed.returncode == 0, listed.stderr
+    (line,) = [line for line in listed.stdout.splitlines() if line.startswith("plugin 'heavy'")]
+    assert "imported tensorflow" in line and " s, which every nnfw command now waits for" in line

@@ -195,3 +195,34 @@ def test_a_plugin_name_taken_by_another_distribution_blames_the_newcomer() -> No
     assert by_distribution["nnfw"].status == "ok"
     assert by_distribution["aaa"].status == "error" and "already used" in by_distribution["aaa"].error
     assert registry.names("optimizer") == ["adam"]  # nothing of the intruder's was taken in
+
+
+def test_declared_hyperparameters_that_the_factory_does_not_take_are_refused_at_registration() -> None:
+    def register_optimizers(register: Any) -> None:
+        register("mismatch", lambda learning_rate, beta: None, description="d",
+                 params=[Param("gamma", 0.5, "not what the factory takes")])
+        register("fine", lambda learning_rate, **hyperparameters: None, description="d",
+                 params=[Param("gamma", 0.5, "taken by **hyperparameters")])
+
+    registry = load_registry([candidate("p", make_plugin("p", register_optimizers=register_optimizers))])
+    (record,) = registry.plugins
+    assert record.status == "error"
+    assert "optimizer 'mismatch': its factory cannot be called with the declared hyperparameters (gamma)" \
+        in record.error
+    assert record.problem_line().startswith("plugin 'p' error: ")
+
+
+def test_a_default_outside_its_own_bounds_names_the_plugin_and_the_entry() -> None:
+    def register_optimizers(register: Any) -> None:
+        register("x", lambda learning_rate, beta: None, description="d",
+                 params=[Param("beta", 2.0, "a decay", bounds="[0, 1)")])
+
+    plugin = make_plugin("p", register_optimizers=register_optimizers)
+    registry = load_registry([candidate("p", plugin)])
+    line = registry.plugins[0].problem_line()
+    assert "plugin 'p' error:" in line
+    assert "optimizer 'x': the default of beta, 2.0, is not accepted by its own declaration" in line
+    with pytest.raises(Exception) as strict:  # strict mode: the same words, and the traceback
+        load_registry([candidate("p", plugin)], strict=True)
+    assert "the default of beta, 2.0" in str(strict.value)
+    assert strict.value.__notes__ == ["(in plugin 'p')"]

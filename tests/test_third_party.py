@@ -26,7 +26,8 @@ def test_installed_example_plugin_is_listed_and_used_by_train(tmp_path: Path) ->
     assert listing.returncode == 0, listing.stderr
     lion = [p for p in json.loads(listing.stdout) if p["name"] == "lion"]
     assert lion == [{"name": "lion", "distribution": "nnfw-lion", "version": "0.1.0",
-                     "status": "ok", "error": None, "provides": {"optimizer": ["lion"]}}]
+                     "status": "ok", "error": None, "warning": None,
+                     "provides": {"optimizer": ["lion"]}}]
 
     trained = run_nnfw("train", "--optimizer", "lion", "--optimizer.b1", "0.95", "--lr", "0.01",
                        "--epochs", "5", "--out", str(tmp_path / "runs"), "--json", env=env)
