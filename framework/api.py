@@ -50,10 +50,13 @@ def loss(name: str, **hyperparameters: Any) -> keras.losses.Loss:
     return registry().get("loss", name).build(**hyperparameters)
 
 
-def schedule(name: str, learning_rate: float, steps_per_epoch: int = 1, **hyperparameters: Any
-             ) -> keras.optimizers.schedules.LearningRateSchedule | float:
-    """A learning-rate schedule starting at ``learning_rate``, for epochs of ``steps_per_epoch``."""
-    return registry().get("schedule", name).build(learning_rate, steps_per_epoch, **hyperparameters)
+def schedule(name: str, learning_rate: float, steps_per_epoch: int = 1, epochs: int | None = None,
+             **hyperparameters: Any) -> keras.optimizers.schedules.LearningRateSchedule | float:
+    """A learning-rate schedule starting at ``learning_rate``, for epochs of ``steps_per_epoch``;
+    ``epochs``, the run's planned length, reaches schedules that ask for it."""
+    entry = registry().get("schedule", name)
+    run = entry.run_keywords({"epochs": epochs}) if epochs is not None else {}
+    return entry.create(learning_rate, steps_per_epoch, **run, **entry.resolve(hyperparameters))
 
 
 def activation(name: str, **hyperparameters: Any) -> Any:

@@ -61,7 +61,7 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
     entry = registry_with_warnings().get("schedule", name)
     values = entry.resolve(given.get("schedule", {}))
     import_tensorflow_quietly()
-    schedule = entry.create(lr, steps_per_epoch, **values)
+    schedule = entry.create(lr, steps_per_epoch, **entry.run_keywords({"epochs": epochs}), **values)
     steps = np.arange(epochs * steps_per_epoch)
     if callable(schedule):
         import tensorflow as tf

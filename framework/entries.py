@@ -58,6 +58,16 @@ class Entry:
         """Call the factory with context arguments and checked hyperparameters."""
         return self.create(*context, **self.resolve(given))
 
+    def run_keywords(self, available: dict[str, Any]) -> dict[str, Any]:
+        """Of the run's facts in ``available`` (see :data:`RUN_KEYWORDS`), those this entry's
+        factory names as parameters: a factory that does not ask for them never gets them."""
+        try:
+            parameters = inspect.signature(self.factory).parameters
+        except (TypeError, ValueError):
+            return {}
+        return {key: value for key, value in available.items()
+                if key in RUN_KEYWORDS.get(self.kind, ()) and key in parameters}
+
     def create(self, *context: Any, **resolved: Any) -> Any:
         """Call the factory with already checked hyperparameters.
 
@@ -81,6 +91,8 @@ class Entry:
 # what a factory of each kind is called with before the declared hyperparameters
 CONTEXT_ARGUMENTS: dict[str, tuple[str, ...]] = {"optimizer": ("learning_rate",),
                                                  "schedule": ("learning_rate", "steps_per_epoch")}
+# facts about the run a factory of a kind gets as keywords if it names them as parameters
+RUN_KEYWORDS: dict[str, tuple[str, ...]] = {"schedule": ("epochs",)}
 
 
 def _check_signature(kind: str, name: str, factory: Callable[..., Any], params: list[str]) -> None:
@@ -91,8 +103,9 @@ def _check_signature(kind: str, name: str, factory: Callable[..., Any], params: 
     except (TypeError, ValueError):  # some builtins have none to read: nothing to check
         return
     context = [object()] * len(CONTEXT_ARGUMENTS.get(kind, ()))
+    run = [key for key in RUN_KEYWORDS.get(kind, ()) if key in signature.parameters]
     try:
-        signature.bind(*context, **dict.fromkeys(params))
+        signature.bind(*context, **dict.fromkeys([*params, *run]))
     except TypeError as exc:
         declared = ", ".join(params) or "none"
         raise ValueError(f"{kind} {name!r}: its factory cannot be called with the declared "
@@ -114,8 +127,10 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
     if not all(isinstance(p, Param) for p in params):
         raise ValueError(f"{kind} {name!r}: params must be nnfw.Param objects")
     names = [p.name for p in params]
-    if len(set(names)) != len(names) or "name" in names:
-        raise ValueError(f"{kind} {name!r}: parameter names must be unique and not 'name'")
+    reserved = ["name", *RUN_KEYWORDS.get(kind, ())]
+    if len(set(names)) != len(names) or set(names) & set(reserved):
+        raise ValueError(f"{kind} {name!r}: parameter names must be unique and none of "
+                         f"{', '.join(map(repr, reserved))}")
     for param in params:
         param.check_default(f"{kind} {name!r}")
     _check_signature(kind, name, factory, names)

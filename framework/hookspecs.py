@@ -77,7 +77,10 @@ def register_schedules(register: Register) -> None:
 
     The factory is called as ``factory(learning_rate, steps_per_epoch, **params)``
     and returns a ``keras.optimizers.schedules.LearningRateSchedule`` (called with
-    the optimizer's step count, from 0) or a plain float for a constant rate.
+    the optimizer's step count, from 0) or a plain float for a constant rate. A
+    factory that has a parameter named ``epochs`` also gets the number of epochs
+    the run is planned to train (its new total on ``--resume --epochs N``), so that
+    a schedule can end where training ends; one that does not is called without it.
     """
 
 

@@ -116,8 +116,10 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
         except tf.errors.ResourceExhaustedError:
             raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
                              "not fit in memory; use smaller --hidden layers") from None
-        schedule = registry.get("schedule", settings.choices["schedule"]).create(
-            settings.scalars["lr"], steps_per_epoch, **settings.params["schedule"])
+        schedule_entry = registry.get("schedule", settings.choices["schedule"])
+        schedule = schedule_entry.create(settings.scalars["lr"], steps_per_epoch,
+                                         **schedule_entry.run_keywords({"epochs": epochs}),
+                                         **settings.params["schedule"])
         optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
             schedule, **settings.params["optimizer"])
         loss = build(settings, registry, "loss")

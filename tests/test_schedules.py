@@ -6,6 +6,7 @@ import itertools
 import math
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import keras
 import numpy as np
@@ -13,7 +14,8 @@ import pytest
 import tensorflow as tf
 
 import nnfw
-from nnfw import UsageError
+from nnfw import UsageError, api
+from nnfw.registry import Candidate, entry_point_candidates, load_registry
 
 
 def reference_lr(lr_base: float, steps_per_epoch: int, iteration: int, decay: float, step: float,
@@ -127,3 +129,49 @@ def test_exponential_rejects_out_of_range_hyperparameters(bad: dict[str, object]
 def test_exponential_rejects_an_empty_epoch() -> None:
     with pytest.raises(UsageError):
         nnfw.schedule("exponential", 0.2, 0)
+
+
+def linear_to_zero(learning_rate: float, steps_per_epoch: int, epochs: int) -> object:
+    """A schedule that needs the run's length: from learning_rate down to 0 at the last step."""
+    import keras
+
+    class LinearToZero(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step: object) -> object:
+            total = float(steps_per_epoch * epochs)
+            return learning_rate * (1.0 - keras.ops.cast(step, "float32") / total)
+
+    return LinearToZero()
+
+
+@pytest.fixture
+def with_run_length_schedule() -> Iterator[None]:
+    def register_schedules(register: object) -> None:
+        register("to-zero", linear_to_zero, description="down to 0 where training ends")  # type: ignore[operator]
+
+    module = type(sys)("to_zero_plugin")
+    module.register_schedules = nnfw.hookimpl(register_schedules)  # type: ignore[attr-defined]
+    api.use_registry(load_registry([*entry_point_candidates(), Candidate("to-zero", lambda: module)]))
+    yield
+    api.use_registry(None)
+
+
+def test_a_schedule_that_asks_for_the_run_length_gets_it(with_run_length_schedule: None) -> None:
+    run = nnfw.train(dataset="yogurt", loss="mse", schedule="to-zero", lr=0.1, epochs=10, batch_size=16)
+    # two steps an epoch: epoch e starts at step 2e, lr = 0.1 * (1 - 2e / 20)
+    np.testing.assert_allclose(run.history.lr, [0.1 * (1 - e / 10) for e in range(10)], rtol=1e-6)
+    longer = nnfw.train(dataset="yogurt", loss="mse", schedule="to-zero", lr=0.1, epochs=20, batch_size=16)
+    assert longer.history.lr[10] == pytest.approx(0.05, rel=1e-6)  # it follows the planned length
+    direct = nnfw.schedule("to-zero", 0.1, steps_per_epoch=2, epochs=5)
+    assert float(direct(5)) == pytest.approx(0.05, rel=1e-6)
+    assert nnfw.train(dataset="yogurt", loss="mse", schedule="exponential", epochs=2).history.epochs_run == 2
+
+
+def test_a_schedule_may_not_declare_a_hyperparameter_named_epochs() -> None:
+    def register_schedules(register: object) -> None:
+        register("bad", lambda learning_rate, steps_per_epoch, epochs: 0.1,  # type: ignore[operator]
+                 description="d", params=[nnfw.Param("epochs", 3, "clashes with the run's")])
+
+    module = type(sys)("bad_schedule")
+    module.register_schedules = nnfw.hookimpl(register_schedules)  # type: ignore[attr-defined]
+    (record,) = load_registry([Candidate("bad", lambda: module)]).plugins
+    assert record.status == "error" and "none of 'name', 'epochs'" in record.error
