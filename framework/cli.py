@@ -25,7 +25,7 @@ from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import STRICT_ENV, NnfwError, UsageError
-from nnfw.registry import ALLOW_ENV, DISABLE_ENV, Registry
+from nnfw.registry import ALLOW_ENV, BUILT_IN, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.settings import parse_hidden
 from nnfw.suggest import unknown_name_message
@@ -54,10 +54,18 @@ def cli(strict_plugins: bool, disable_plugins: str | None, only_plugins: str | N
 
 @cli.command("list-plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-def list_plugins(as_json: bool) -> None:
+@click.option("--requirements", is_flag=True,
+              help="Print a requirement line (name==version) per installed third-party plugin "
+                   "distribution, to install the same plugins elsewhere.")
+def list_plugins(as_json: bool, requirements: bool) -> None:
     """Every installed plugin: where it comes from, its status and what it provides."""
     registry = get_registry()
     records = [r.as_dict() for r in registry.plugins]
+    if requirements:
+        lines = sorted({f"{r['distribution']}=={r['version']}" for r in records
+                        if r["distribution"] and r["version"] and r["distribution"] != BUILT_IN})
+        click.echo("\n".join(lines) if lines else "# no third-party plugins are installed")
+        return
     if as_json:
         click.echo(json.dumps(records, indent=2))
         return
@@ -78,8 +86,13 @@ def list_kind(kind: str) -> None:
     if wanted is None:
         raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
     registry = registry_with_warnings()
-    table(("NAME", "PLUGIN", "DESCRIPTION"),
-           [(e.name, e.plugin, e.description) for e in registry.entries(wanted)])
+    table(("NAME", "PLUGIN", "FROM", "DESCRIPTION"),
+           [(e.name, e.plugin, _origin_text(registry, e), e.description) for e in registry.entries(wanted)])
+
+
+def _origin_text(registry: Registry, entry: Entry) -> str:
+    """``distribution version`` of an entry, or '-' when it came from no distribution."""
+    return " ".join(part for part in registry.origin(entry) if part) or "-"
 
 
 @cli.command("describe")
@@ -98,11 +111,12 @@ def describe(name: str, kind: str | None) -> None:
     if not found:
         every = {e.name for k in kinds for e in registry.entries(k)}
         raise UsageError(unknown_name_message("nothing is called", name, every))
-    click.echo("\n\n".join(_describe(entry) for entry in found))
+    click.echo("\n\n".join(_describe(entry, registry) for entry in found))
 
 
-def _describe(entry: Entry) -> str:
-    lines = [f"{entry.name} ({entry.kind}, plugin {entry.plugin})", f"  {entry.description}"]
+def _describe(entry: Entry, registry: Registry) -> str:
+    lines = [f"{entry.name} ({entry.kind}, plugin {entry.plugin}, from {_origin_text(registry, entry)})",
+             f"  {entry.description}"]
     if entry.formula:
         lines.append(f"  formula: {entry.formula}")
     if entry.notes:

@@ -108,6 +108,23 @@ def show(run_name: str, out: str, as_json: bool) -> None:
     click.echo("\n".join(_describe(run)))
 
 
+def _provenance_lines(provenance: dict[str, Any]) -> list[str]:
+    """Which versions and plugin distributions produced a run (nothing for older runs)."""
+    lines = []
+    versions = provenance.get("versions")
+    if isinstance(versions, dict) and versions:
+        lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    plugins = provenance.get("plugins")
+    if isinstance(plugins, dict) and plugins:
+        lines.append("plugins:")
+        for slot, origin in plugins.items():
+            if isinstance(origin, dict):
+                source = " ".join(str(origin[k]) for k in ("distribution", "version") if origin.get(k))
+                lines.append(f"  {slot}: {origin.get('entry')} (plugin {origin.get('plugin')}"
+                             + (f", from {source})" if source else ")"))
+    return lines
+
+
 def _describe(run: Run) -> list[str]:
     summary = run.summary
     lines = [f"run: {run.name}", f"path: {run.path.resolve()}", f"status: {_status(run, long=True)}"]
@@ -120,6 +137,7 @@ def _describe(run: Run) -> list[str]:
             extra = " (" + ", ".join(f"{k} {_value(v)}" for k, v in params.items()) + ")" if params else ""
             lines.append(f"  {slot}: {run.choice(slot) or 'none'}{extra}")
         lines.extend(f"  {key}: {_value(value)}" for key, value in run.scalars().items())
+    lines.extend(_provenance_lines(run.provenance))
     if isinstance(summary.get("complexity"), dict):
         try:
             report = describe_complexity(Complexity(**summary["complexity"]))

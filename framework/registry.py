@@ -75,6 +75,12 @@ class Registry:
         for entry in entries:
             self._by_name[entry.kind].setdefault(entry.name, []).append(entry)
 
+    def origin(self, entry: Entry) -> tuple[str | None, str | None]:
+        """The distribution and version that provide ``entry`` (None for a plugin loaded
+        without one, as in tests)."""
+        record = next((r for r in self.plugins if r.name == entry.plugin), None)
+        return (record.distribution, record.version) if record else (None, None)
+
     def is_built_in(self, entry: Entry) -> bool:
         """Whether ``entry`` comes from nnfw's own distribution."""
         return self._distribution.get(entry.plugin) == BUILT_IN

@@ -18,6 +18,7 @@ from typing import Any
 from nnfw.errors import UsageError
 
 SETTINGS = "settings.toml"  # every resolved setting of a run; in its directory from the start
+PROVENANCE = "provenance.json"  # what produced the run: versions, and each plugin's distribution
 
 
 def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:

@@ -18,8 +18,16 @@ from nnfw.errors import NnfwError, UsageError
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.model import build, build_model, plan_targets
 from nnfw.registry import Registry
-from nnfw.rundir import SETTINGS, create_run_dir, save_model_atomic, write_csv, write_json
-from nnfw.settings import Settings
+from nnfw.rundir import (
+    PROVENANCE,
+    SETTINGS,
+    create_run_dir,
+    json_text,
+    save_model_atomic,
+    write_csv,
+    write_json,
+)
+from nnfw.settings import SLOTS, Settings
 from nnfw.tensorboard import write_tensorboard
 
 if TYPE_CHECKING:
@@ -136,7 +144,8 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
         run_dir = resume
     elif out is not None:
         run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}",
-                                 {SETTINGS: settings_text(settings)})
+                                 {SETTINGS: settings_text(settings),
+                                  PROVENANCE: json_text(provenance(settings, registry), indent=2)})
     else:
         run_dir = None
     keeper = _Checkpoints(run_dir, trainer, settings.scalars["checkpoint-seconds"])
@@ -265,6 +274,28 @@ class _Checkpoints:
             save_checkpoint(self.run_dir, self.trainer, train_seconds)
             self._last = time.monotonic()
             self.saved_epochs = self.trainer.history.epochs_run
+
+
+def provenance(settings: Settings, registry: Registry) -> dict[str, Any]:
+    """What produces a run: Python, TensorFlow, Keras and nnfw versions, and for each chosen
+    plugin its entry, plugin, distribution and version."""
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    import nnfw
+
+    plugins = {}
+    for slot, name in settings.choices.items():
+        if name is not None:
+            entry = registry.get(SLOTS[slot], name)
+            distribution, version = registry.origin(entry)
+            plugins[slot] = {"entry": entry.name, "plugin": entry.plugin,
+                             "distribution": distribution, "version": version}
+    return {"versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
+                         "keras": keras.__version__, "nnfw": nnfw.__version__},
+            "plugins": plugins}
 
 
 def settings_text(settings: Settings) -> str:

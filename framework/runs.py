@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nnfw.errors import UsageError
-from nnfw.rundir import SETTINGS
+from nnfw.rundir import PROVENANCE, SETTINGS
 from nnfw.settings import SLOTS
 
 SUMMARY = "summary.json"
@@ -50,6 +50,16 @@ class Run:
     summary: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """What produced the run (versions, each plugin's distribution), as ``provenance.json``
+        records it; empty when it is missing or unreadable (runs of older nnfw versions)."""
+        try:
+            found = json.loads((self.path / PROVENANCE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def choice(self, slot: str) -> str | None:
         """The plugin chosen for a slot (None for 'none' or when unknown)."""
@@ -93,7 +103,7 @@ class Run:
         settings = self.settings or {slot: {"name": self.choice(slot) or "none"} for slot in SLOTS}
         return {"name": self.name, "path": str(self.path), "comparison": self.comparison,
                 "status": self.status, "problem": self.problem, **self.summary,
-                "settings": settings, "files": self.files()}
+                "settings": settings, "provenance": self.provenance, "files": self.files()}
 
     @property
     def sort_key(self) -> tuple[str, float, str]:

@@ -115,7 +115,11 @@ def test_train_json_and_run_directory(tmp_path: Path, capsys: pytest.CaptureFixt
     assert run.parent == tmp_path
     assert {p.name for p in run.iterdir()} == {"settings.toml", "history.csv", "summary.json",
                                                "model.keras", "curves.png", "tensorboard",
-                                               "checkpoint.npz"}
+                                               "checkpoint.npz", "provenance.json"}
+    made_by = json.loads((run / "provenance.json").read_text())
+    assert made_by["plugins"]["optimizer"] == {"entry": "sgdm", "plugin": "sgdm", "distribution": "nnfw",
+                                               "version": nnfw.__version__}
+    assert made_by["versions"]["nnfw"] == nnfw.__version__
     settings = tomllib.loads((run / "settings.toml").read_text())
     assert settings["optimizer"] == {"name": "sgdm", "beta": 0.5}
     assert len((run / "history.csv").read_text().splitlines()) == 1 + 3
@@ -214,14 +218,22 @@ def test_a_third_party_adam_leaves_the_built_in_adam_alone(tmp_path: Path) -> No
     env = {"PYTHONPATH": str(root)}
     described = run_nnfw("describe", "adam", env=env)
     assert described.returncode == 0, described.stderr
-    assert described.stdout.startswith("adam (optimizer, plugin adam)")
+    assert described.stdout.startswith("adam (optimizer, plugin adam, from nnfw ")
     warnings = [line for line in described.stderr.splitlines() if line.strip()]
     assert len(warnings) == 1 and "other-adam:adam" in warnings[0], warnings
-    for name in ("adam", "other-adam:adam"):
+    for name, origin in (("adam", f"adam, from nnfw {nnfw.__version__}"),
+                         ("other-adam:adam", "other-adam, from nnfw-other-adam 0.1")):
         trained = run_nnfw("train", "--config", "iris", "--optimizer", name, "--epochs", "3",
                            "--json", "--out", str(tmp_path / "runs"), env=env)
         assert trained.returncode == 0, trained.stderr
-        assert json.loads(trained.stdout)["settings"]["optimizer"] == name
+        summary = json.loads(trained.stdout)
+        assert summary["settings"]["optimizer"] == name
+        shown = run_nnfw("show", summary["run_dir"], env=env)  # provenance: who made each part
+        assert f"  optimizer: adam (plugin {origin})" in shown.stdout, shown.stdout
+    other = run_nnfw("describe", "other-adam:adam", env=env)
+    assert other.stdout.startswith("adam (optimizer, plugin other-adam, from nnfw-other-adam 0.1)")
+    requirements = run_nnfw("list-plugins", "--requirements", env=env)
+    assert requirements.stdout.splitlines() == ["nnfw-other-adam==0.1"]
 
 
 def test_a_plugin_importing_tensorflow_when_loaded_is_named_by_list_plugins(tmp_path: Path) -> None:
