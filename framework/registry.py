@@ -61,6 +61,7 @@ class Candidate:
     load: Callable[[], object]
     distribution: str | None = None
     version: str | None = None
+    target: str | None = None  # what the entry point names: "module" or "module:attribute"
 
 
 class Registry:
@@ -181,7 +182,7 @@ def entry_point_candidates() -> list[Candidate]:
     for ep in metadata.entry_points(group=GROUP):
         dist = getattr(ep, "dist", None)
         found.append(Candidate(ep.name, ep.load, dist.metadata["Name"] if dist else None,
-                               dist.version if dist else None))
+                               dist.version if dist else None, ep.value))
     return found
 
 
