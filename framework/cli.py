@@ -132,6 +132,22 @@ def _describe(entry: Entry, registry: Registry) -> str:
     return "\n".join(lines)
 
 
+@cli.command("new-plugin")
+@click.argument("folder", metavar="DIR")
+@click.option("--kind", required=True, metavar="KIND",
+              help="What the plugin provides: " + ", ".join(KINDS) + ".")
+@click.option("--name", default=None, help="The entry's name (default: from DIR, without 'nnfw-').")
+def new_plugin_command(folder: str, kind: str, name: str | None) -> None:
+    """Write a complete plugin package into DIR: pyproject.toml with its entry point, a module
+    with one working entry of KIND, a README and tests; install it with pip install DIR."""
+    from nnfw.scaffold import new_plugin
+
+    written = new_plugin(folder, PLURALS.get(kind, kind), name)
+    click.echo("\n".join(f"wrote {path}" for path in written))
+    click.echo(f"next: pip install '{folder}[test]' && python -m pytest {folder}/tests "
+               f"&& nnfw list-plugins")
+
+
 @cli.command("complexity")
 @click.option("--inputs", type=click.IntRange(min=1), required=True, help="Input features.")
 @click.option("--hidden", default="", help="Hidden layer sizes, comma-separated ('4' or '16,8').")

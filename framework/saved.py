@@ -24,7 +24,8 @@ def define_plugin_classes(registry: Registry) -> list[str]:
     for kind in _KERAS_KINDS:
         for entry in registry.entries(kind):
             try:
-                entry.build(*_CONTEXT.get(kind, ()))
+                entry.create(*_CONTEXT.get(kind, ()), **entry.run_keywords({"epochs": 1}),
+                             **entry.resolve({}))
             except Exception:  # an entry that needs more than defaults defines nothing we need
                 skipped.append(entry.qualified_name)
     return skipped

@@ -1,0 +1,301 @@
+"""``nnfw new-plugin``: a complete plugin package to start from, for any kind.
+
+The package has a ``pyproject.toml`` with its entry point in the group ``nnfw``, a
+module with one small working entry of the kind, a README and tests that run
+``nnfw.testing.check_plugin`` on it. It installs with ``pip install DIR``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from nnfw.entries import KINDS, SLUG
+from nnfw.errors import UsageError
+from nnfw.suggest import unknown_name_message
+
+# kind -> (hook body: imports and definitions, then the register call), using {name}, {kind}
+_ENTRIES: dict[str, str] = {
+    "optimizer": '''
+        def build(learning_rate, scale):
+            """A Keras optimizer: ``w -= lr * scale * g``."""
+            return optimizer_class()(learning_rate=learning_rate, scale=scale)
+
+
+        @functools.cache
+        def optimizer_class():
+            import keras
+
+            @keras.saving.register_keras_serializable(package="{package}")
+            class ScaledSGD(keras.optimizers.Optimizer):
+                def __init__(self, learning_rate=0.01, scale=1.0, name="scaled_sgd", **kwargs):
+                    super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+                    self.scale = scale
+
+                def update_step(self, gradient, variable, learning_rate):
+                    step = keras.ops.multiply(keras.ops.cast(learning_rate, variable.dtype), gradient)
+                    self.assign_sub(variable, keras.ops.multiply(step, self.scale))
+
+                def get_config(self):
+                    return {{**super().get_config(), "scale": self.scale}}
+
+            return ScaledSGD
+
+
+        @hookimpl
+        def register_optimizers(register):
+            register("{name}", build, description="Gradient descent with a scaled step.",
+                     formula="w -= lr * scale * g",
+                     params=[Param("scale", 1.0, "factor on every step", bounds="(0, inf)")])
+''',
+    "loss": '''
+        def build():
+            """Keras' mean absolute error: values per row, which nnfw reduces over the batch."""
+            import keras
+
+            return keras.losses.MeanAbsoluteError()
+
+
+        @hookimpl
+        def register_losses(register):
+            register("{name}", build, description="Mean absolute error.",
+                     formula="mean(|y_ - y|)", tasks=("regression",))
+''',
+    "schedule": '''
+        def build(learning_rate, steps_per_epoch, epochs, end):
+            """Linear from ``learning_rate`` to ``end * learning_rate`` at the last step."""
+            return schedule_class()(learning_rate, steps_per_epoch * epochs, end)
+
+
+        @functools.cache
+        def schedule_class():
+            import keras
+
+            @keras.saving.register_keras_serializable(package="{package}")
+            class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+                def __init__(self, initial, steps, end):
+                    self.initial, self.steps, self.end = initial, steps, end
+
+                def __call__(self, step):
+                    done = keras.ops.minimum(keras.ops.cast(step, "float32") / self.steps, 1.0)
+                    return self.initial * (1.0 - (1.0 - self.end) * done)
+
+                def get_config(self):
+                    return {{"initial": self.initial, "steps": self.steps, "end": self.end}}
+
+            return LinearDecay
+
+
+        @hookimpl
+        def register_schedules(register):
+            register("{name}", build, description="Linear decay to a share of lr where training ends.",
+                     formula="lr_t = lr * (1 - (1 - end) * t / T)",
+                     params=[Param("end", 0.1, "the share of lr left at the end", bounds="[0, 1]")])
+''',
+    "activation": '''
+        def build():
+            """``x / (1 + |x|)``, registered with Keras so that models using it save and load."""
+            return softsign_function()
+
+
+        @functools.cache
+        def softsign_function():
+            import keras
+
+            @keras.saving.register_keras_serializable(package="{package}")
+            def softsign(x):
+                return x / (1.0 + keras.ops.abs(x))
+
+            return softsign
+
+
+        @hookimpl
+        def register_activations(register):
+            register("{name}", build, description="Softsign: like tanh, with slower tails.",
+                     formula="f(x) = x / (1 + |x|)")
+''',
+    "regularizer": '''
+        def build(scale):
+            """Keras' own L1 penalty."""
+            import keras
+
+            return keras.regularizers.L1(scale)
+
+
+        @hookimpl
+        def register_regularizers(register):
+            register("{name}", build, description="L1 weight penalty.", formula="scale * sum(|w|)",
+                     params=[Param("scale", 0.01, "weight of the penalty", bounds="[0, inf)")])
+''',
+    "initializer": '''
+        def build(limit, seed):
+            """Keras' uniform initializer on ``[-limit, limit]``."""
+            import keras
+
+            return keras.initializers.RandomUniform(-limit, limit, seed=seed)
+
+
+        @hookimpl
+        def register_initializers(register):
+            register("{name}", build, description="Uniform values in [-limit, limit].",
+                     params=[Param("limit", 0.1, "half the width", bounds="(0, inf)"),
+                             Param("seed", 1, "the seed", type=int)])
+''',
+    "dataset": '''
+        def build(rows, seed):
+            """Two noisy rings: class 1 inside radius 1, class 0 outside; the last fifth tests."""
+            import numpy as np
+
+            rng = np.random.default_rng(seed)
+            radius = np.where(rng.random(rows) < 0.5, 0.5, 1.5) + rng.normal(0, 0.1, rows)
+            angle = rng.uniform(0, 2 * np.pi, rows)
+            x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+            y = (radius < 1).astype(int)
+            cut = rows - rows // 5
+            return Dataset(x[:cut], y[:cut], x[cut:], y[cut:], task="classification",
+                           num_classes=2, name="{name}", class_names=("outer", "inner"))
+
+
+        @hookimpl
+        def register_datasets(register):
+            register("{name}", build, description="Two noisy rings in 2-D (generated).",
+                     params=[Param("rows", 200, "how many points", bounds="[10, inf)"),
+                             Param("seed", 0, "the generator's seed", type=int)])
+''',
+    "strategy": '''
+        def build():
+            """TensorFlow's default strategy: one device."""
+            import tensorflow as tf
+
+            return tf.distribute.get_strategy()
+
+
+        @hookimpl
+        def register_strategies(register):
+            register("{name}", build, description="One device, TensorFlow's default strategy.")
+''',
+    "experiment": '''
+        def build():
+            """The config file shipped in this package."""
+            return Path(__file__).with_name("experiment.toml")
+
+
+        @hookimpl
+        def register_experiments(register):
+            register("{name}", build, description="Iris with Adam for 50 epochs.")
+''',
+}
+
+_EXPERIMENT_TOML = '''# Iris with Adam for 50 epochs
+dataset = "iris"
+optimizer = "adam"
+loss = "mse"
+output-activation = "softmax"
+lr = 0.01
+epochs = 50
+'''
+
+
+def new_plugin(folder: str | Path, kind: str, name: str | None = None) -> list[Path]:
+    """Write a plugin package for ``kind`` into ``folder`` (new or empty); return its files."""
+    if kind not in KINDS:
+        raise UsageError(unknown_name_message("--kind: unknown kind", kind, list(KINDS)))
+    root = Path(folder)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise UsageError(f"new-plugin: {str(root)!r} exists and is not an empty folder")
+    stem = re.sub(r"^nnfw-", "", re.sub(r"[^a-z0-9]+", "-", root.name.lower()).strip("-"))
+    name = name or stem or kind
+    if not SLUG.match(name):
+        raise UsageError(f"--name: {name!r} is not a lower-case slug like 'my-{kind}'")
+    distribution = f"nnfw-{name}"
+    package = distribution.replace("-", "_")
+    files = {
+        "pyproject.toml": _pyproject(distribution, package, name),
+        f"{package}/__init__.py": _module(kind, name, package),
+        "README.md": _readme(distribution, package, kind, name),
+        f"tests/test_{package}.py": _tests(package, kind, name),
+    }
+    if kind == "experiment":
+        files[f"{package}/experiment.toml"] = _EXPERIMENT_TOML
+    written = []
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _pyproject(distribution: str, package: str, name: str) -> str:
+    return textwrap.dedent(f'''\
+        [build-system]
+        requires = ["setuptools>=69"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{distribution}"
+        version = "0.1.0"
+        description = "An nnfw plugin"
+        requires-python = ">=3.11"
+        dependencies = ["nnfw"]
+
+        [project.optional-dependencies]
+        test = ["pytest>=8"]
+
+        [project.entry-points.nnfw]
+        {name} = "{package}"
+
+        [tool.setuptools]
+        packages = ["{package}"]
+
+        [tool.setuptools.package-data]
+        "{package}" = ["*.toml"]
+        ''')
+
+
+def _module(kind: str, name: str, package: str) -> str:
+    body = textwrap.dedent(_ENTRIES[kind]).format(name=name, package=package).strip()
+    standard = [line for line, used in (("import functools", "functools." in body),
+                                        ("from pathlib import Path", "Path(" in body)) if used]
+    from_nnfw = [n for n in ("Dataset", "Param") if f"{n}(" in body] + ["hookimpl"]
+    imports = "\n".join(standard) + ("\n\n" if standard else "")
+    return (f'"""nnfw plugin {name!r}: one {kind}. Heavy imports happen inside the factories only,\n'
+            'so that importing this module (nnfw does at every command) stays fast."""\n\n'
+            f"{imports}from nnfw import {', '.join(from_nnfw)}\n\n\n{body}\n")
+
+
+def _readme(distribution: str, package: str, kind: str, name: str) -> str:
+    return textwrap.dedent(f'''\
+        # {distribution}
+
+        An nnfw plugin providing the {kind} `{name}`.
+
+        ```sh
+        pip install .                       # then:
+        nnfw list-plugins                   # shows {name}
+        nnfw describe {name}
+        pip install '.[test]' && python -m pytest tests
+        ```
+
+        `{package}/__init__.py` holds the hook; nnfw's guide for plugin authors (`docs/plugins.md`
+        in nnfw's repository) says what every hook and factory must do.
+        ''')
+
+
+def _tests(package: str, kind: str, name: str) -> str:
+    return textwrap.dedent(f'''\
+        """The plugin passes nnfw's conformance checks and works where nnfw uses it."""
+
+        import {package}
+        from nnfw.testing import check_plugin, plugin_registry
+
+
+        def test_the_plugin_passes_nnfws_checks():
+            check_plugin({package})
+
+
+        def test_nnfw_finds_the_entry():
+            with plugin_registry({package}) as registry:
+                assert registry.get("{kind}", "{name}").name == "{name}"
+        ''')
