@@ -44,6 +44,7 @@ class Entry:
     formula: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     notes: str | None = None
+    keras_objects: Callable[[], Any] | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -113,7 +114,8 @@ def _check_signature(kind: str, name: str, factory: Callable[..., Any], params: 
 
 
 def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any,
-               params: Any, formula: Any, extras: dict[str, Any], notes: Any = None) -> Entry:
+               params: Any, formula: Any, extras: dict[str, Any], notes: Any = None,
+               keras_objects: Any = None) -> Entry:
     """Check one ``register(...)`` call and build its entry; ValueError says what is wrong."""
     if not isinstance(name, str) or not SLUG.match(name):
         raise ValueError(f"{kind} name {name!r} is not a lower-case slug like 'leaky-relu'")
@@ -123,6 +125,9 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
         raise ValueError(f"{kind} {name!r}: description must be one non-empty line")
     if notes is not None and (not isinstance(notes, str) or not notes.strip()):
         raise ValueError(f"{kind} {name!r}: notes must be text (or left out)")
+    if keras_objects is not None and not callable(keras_objects):
+        raise ValueError(f"{kind} {name!r}: keras_objects must be a function returning the "
+                         "entry's Keras classes (or left out)")
     params = tuple(params)
     if not all(isinstance(p, Param) for p in params):
         raise ValueError(f"{kind} {name!r}: params must be nnfw.Param objects")
@@ -144,4 +149,5 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
             raise ValueError(f"{kind} {name!r}: {keyword}={value!r} is not one of {', '.join(accepted)}")
     return Entry(kind=kind, name=name, factory=factory, description=description.strip(),
                  plugin=plugin, params=params, formula=formula,
-                 extras={**allowed, **extras}, notes=notes.strip() if notes else None)
+                 extras={**allowed, **extras}, notes=notes.strip() if notes else None,
+                 keras_objects=keras_objects)

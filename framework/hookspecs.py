@@ -4,7 +4,8 @@ Every hook takes one argument, ``register``: a callback the plugin calls once
 per thing it provides. nnfw checks each call and remembers which plugin made
 it, so a mistake is reported against the right plugin.
 
-``register(name, factory, *, description, params=(), formula=None, notes=None, **extras)``
+``register(name, factory, *, description, params=(), formula=None, notes=None,
+keras_objects=None, **extras)``
 
 - ``name``: a lower-case slug (``"rmsprop"``, ``"leaky-relu"``), unique in its kind.
 - ``factory``: called with the resolved hyperparameters as keywords (plus the
@@ -12,6 +13,11 @@ it, so a mistake is reported against the right plugin.
 - ``description``: one line for listings; ``formula``: the rule, and ``notes``: anything
   more a user should know (text of any length), both for ``nnfw describe``.
 - ``params``: a sequence of :class:`nnfw.Param` declaring each hyperparameter.
+- ``keras_objects``: a function returning the Keras class (or function), or a list of
+  them, that the entry's objects are made of, registered with
+  ``keras.saving.register_keras_serializable``. ``nnfw.load_model`` calls it to
+  define them before it loads a saved model; an entry without it is built once with
+  its default hyperparameters instead (and skipped if that fails).
 
 Plugin modules must not import TensorFlow at import time: ``nnfw --help`` and
 ``nnfw list-plugins`` load every plugin and stay fast only if they do not.

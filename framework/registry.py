@@ -298,11 +298,11 @@ def _collect(manager: pluggy.PluginManager, plugin: object,
             seen: set[str] = set()
 
             def register(name: Any, factory: Any, *, description: Any = None, params: Any = (),
-                         formula: Any = None, notes: Any = None, _kind: str = kind,
-                         _seen: set[str] = seen, **extras: Any) -> None:
+                         formula: Any = None, notes: Any = None, keras_objects: Any = None,
+                         _kind: str = kind, _seen: set[str] = seen, **extras: Any) -> None:
                 try:
                     entry = make_entry(_kind, plugin_name, name, factory, description,
-                                       params, formula, extras, notes)
+                                       params, formula, extras, notes, keras_objects)
                 except ValueError as exc:
                     raise PluginError(str(exc)) from exc
                 if entry.name in _seen:

@@ -16,19 +16,33 @@ _CONTEXT: dict[str, tuple[Any, ...]] = {"optimizer": (0.01,), "schedule": (0.01,
 _KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer")
 
 
-def define_plugin_classes(registry: Registry) -> list[str]:
-    """Build every Keras-object entry once with its defaults, so that plugins which define
-    their Keras classes lazily have registered them; return the entries that could not be built
-    (for example those with required hyperparameters)."""
+def define_plugin_classes(registry: Registry) -> tuple[dict[str, Any], list[str]]:
+    """The Keras classes and functions of every installed entry, by their registered names
+    (Keras' ``custom_objects``), and the entries that could give none.
+
+    An entry that declares ``keras_objects`` is asked for them; one that does not is
+    built once with its defaults, which defines (and registers) the classes of plugins
+    that define them lazily, and is listed when that fails (a required hyperparameter).
+    """
+    import keras
+
+    from nnfw.layers import LectureDense
+
+    found: dict[str, Any] = {keras.saving.get_registered_name(LectureDense): LectureDense}
     skipped = []
     for kind in _KERAS_KINDS:
         for entry in registry.entries(kind):
             try:
-                entry.create(*_CONTEXT.get(kind, ()), **entry.run_keywords({"epochs": 1}),
-                             **entry.resolve({}))
-            except Exception:  # an entry that needs more than defaults defines nothing we need
+                if entry.keras_objects is not None:
+                    objects = entry.keras_objects()
+                    for obj in objects if isinstance(objects, list | tuple) else [objects]:
+                        found[keras.saving.get_registered_name(obj)] = obj
+                else:
+                    entry.create(*_CONTEXT.get(kind, ()), **entry.run_keywords({"epochs": 1}),
+                                 **entry.resolve({}))
+            except Exception:  # an entry that cannot say defines nothing we can use
                 skipped.append(entry.qualified_name)
-    return skipped
+    return found, skipped
 
 
 def load_model(path: str | Path, registry: Registry) -> keras.Model:
@@ -38,7 +52,5 @@ def load_model(path: str | Path, registry: Registry) -> keras.Model:
     file = Path(path)
     if not file.is_file():
         raise UsageError(f"model file {str(file)!r} does not exist")
-    import nnfw.layers  # noqa: F401  (registers the layer class the models are made of)
-
-    define_plugin_classes(registry)
-    return keras.models.load_model(file, safe_mode=True)
+    custom_objects, _ = define_plugin_classes(registry)
+    return keras.models.load_model(file, safe_mode=True, custom_objects=custom_objects)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -244,3 +245,53 @@ def test_a_plugin_importing_tensorflow_when_loaded_is_named_by_list_plugins(tmp_
     assert listed.returncode == 0, listed.stderr
     (line,) = [line for line in listed.stdout.splitlines() if line.startswith("plugin 'heavy'")]
     assert "imported tensorflow" in line and " s, which every nnfw command now waits for" in line
+
+
+def test_a_model_with_a_plugin_activation_that_needs_a_value_loads_from_its_declared_class(
+        tmp_path: Path) -> None:
+    # 'slope' has no default, so the entry cannot be built with defaults: only its declared
+    # keras_objects tell nnfw.load_model which class the saved model needs
+    root = plant_distribution(tmp_path / "site", "nnfw-scaled-relu", {"scaled_relu": """
+        import functools
+
+        from nnfw import Param, hookimpl
+
+        @functools.cache
+        def keras_class():
+            import keras
+
+            @keras.saving.register_keras_serializable(package="scaled_relu")
+            class ScaledRelu:
+                def __init__(self, slope):
+                    self.slope = slope
+
+                def __call__(self, x):
+                    return keras.ops.relu(x) * self.slope
+
+                def get_config(self):
+                    return {"slope": self.slope}
+
+                @classmethod
+                def from_config(cls, config):
+                    return cls(**config)
+
+            return ScaledRelu
+
+        @hookimpl
+        def register_activations(register):
+            register("scaled-relu", lambda slope: keras_class()(slope), description="relu * slope",
+                     params=[Param("slope", None, "the factor", type=float)], keras_objects=keras_class)
+        """}, {"scaled-relu": "scaled_relu"})
+    env = {"PYTHONPATH": str(root)}
+    trained = run_nnfw("train", "--dataset", "iris", "--hidden", "3", "--activation", "scaled-relu",
+                       "--activation.slope", "2", "--epochs", "2", "--json", "--out",
+                       str(tmp_path / "runs"), env=env)
+    assert trained.returncode == 0, trained.stderr
+    model = Path(json.loads(trained.stdout)["run_dir"]) / "model.keras"
+    code = ("import sys, nnfw; a = nnfw.load_model(sys.argv[1]).get_layer('hidden1').activation; "
+            "print(type(a).__name__, a.slope)")
+    loaded = subprocess.run([sys.executable, "-c", code, str(model)], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"},
+                            check=False)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.split() == ["ScaledRelu", "2.0"]

@@ -14,7 +14,8 @@ def register_activations(register):
     register("leaky-relu", build,
              description="Leaky relu: like relu, but a small slope below 0 keeps gradients alive.",
              formula="f(x) = max(a * x, x), a = slope",
-             params=[Param("slope", 0.01, "the slope a for x < 0", bounds="[0, 1)")])
+             params=[Param("slope", 0.01, "the slope a for x < 0", bounds="[0, 1)")],
+             keras_objects=keras_class)
 
 
 def leaky_relu(x: Any, slope: float) -> Any:
@@ -27,4 +28,9 @@ def leaky_relu(x: Any, slope: float) -> Any:
 
 def build(slope: float) -> Any:
     """A serializable leaky relu activation with the given slope."""
-    return activation_class("LeakyRelu", leaky_relu)(slope=slope)
+    return keras_class()(slope=slope)
+
+
+def keras_class() -> type:
+    """The Keras class of this activation (defined on first use), for saving and loading models."""
+    return activation_class("LeakyRelu", leaky_relu)

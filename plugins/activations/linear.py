@@ -12,7 +12,8 @@ from nnfw_plugins.activations._activation import activation_class
 def register_activations(register):
     """Register ``linear``."""
     register("linear", build, description="Identity: no activation, for regression outputs.",
-             formula="f(x) = x")
+             formula="f(x) = x",
+             keras_objects=keras_class)
 
 
 def linear(x: Any) -> Any:
@@ -24,4 +25,9 @@ def linear(x: Any) -> Any:
 
 def build() -> Any:
     """A serializable identity activation."""
-    return activation_class("Linear", linear)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this activation (defined on first use), for saving and loading models."""
+    return activation_class("Linear", linear)

@@ -12,7 +12,8 @@ from nnfw_plugins.activations._activation import activation_class
 def register_activations(register):
     """Register ``relu``."""
     register("relu", build, description="Rectified linear unit: 0 below 0, x above; try it first.",
-             formula="f(x) = max(x, 0)")
+             formula="f(x) = max(x, 0)",
+             keras_objects=keras_class)
 
 
 def relu(x: Any) -> Any:
@@ -24,4 +25,9 @@ def relu(x: Any) -> Any:
 
 def build() -> Any:
     """A serializable relu activation."""
-    return activation_class("Relu", relu)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this activation (defined on first use), for saving and loading models."""
+    return activation_class("Relu", relu)

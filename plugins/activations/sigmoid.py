@@ -12,7 +12,8 @@ from nnfw_plugins.activations._activation import activation_class
 def register_activations(register):
     """Register ``sigmoid``."""
     register("sigmoid", build, description="Sigmoid: squashes to (0, 1); derivative at most 0.25.",
-             formula="f(x) = 1 / (1 + e^-x)")
+             formula="f(x) = 1 / (1 + e^-x)",
+             keras_objects=keras_class)
 
 
 def sigmoid(x: Any) -> Any:
@@ -24,4 +25,9 @@ def sigmoid(x: Any) -> Any:
 
 def build() -> Any:
     """A serializable sigmoid activation."""
-    return activation_class("Sigmoid", sigmoid)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this activation (defined on first use), for saving and loading models."""
+    return activation_class("Sigmoid", sigmoid)

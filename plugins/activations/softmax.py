@@ -13,7 +13,8 @@ def register_activations(register):
     """Register ``softmax``."""
     register("softmax", build,
              description="Softmax over the last axis: each row becomes probabilities summing to 1.",
-             formula="softmax(y_i) = e^y_i / sum_j e^y_j")
+             formula="softmax(y_i) = e^y_i / sum_j e^y_j",
+             keras_objects=keras_class)
 
 
 def softmax(x: Any) -> Any:
@@ -25,4 +26,9 @@ def softmax(x: Any) -> Any:
 
 def build() -> Any:
     """A serializable softmax activation."""
-    return activation_class("Softmax", softmax)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this activation (defined on first use), for saving and loading models."""
+    return activation_class("Softmax", softmax)

@@ -12,7 +12,8 @@ from nnfw_plugins.activations._activation import activation_class
 def register_activations(register):
     """Register ``tanh``."""
     register("tanh", build, description="Hyperbolic tangent: squashes to (-1, 1), centred on 0.",
-             formula="f(x) = (1 - e^-2x) / (1 + e^-2x)")
+             formula="f(x) = (1 - e^-2x) / (1 + e^-2x)",
+             keras_objects=keras_class)
 
 
 def tanh(x: Any) -> Any:
@@ -24,4 +25,9 @@ def tanh(x: Any) -> Any:
 
 def build() -> Any:
     """A serializable tanh activation."""
-    return activation_class("Tanh", tanh)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this activation (defined on first use), for saving and loading models."""
+    return activation_class("Tanh", tanh)

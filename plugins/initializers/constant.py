@@ -13,7 +13,8 @@ def register_initializers(register):
     """Register ``constant``."""
     register("constant", build, description="Every value the same constant.",
              formula="w = value",
-             params=[Param("value", 0.1, "the value of every element")])
+             params=[Param("value", 0.1, "the value of every element")],
+             keras_objects=keras_class)
 
 
 def constant(shape: tuple[int, ...], dtype: Any, value: float) -> Any:
@@ -25,4 +26,9 @@ def constant(shape: tuple[int, ...], dtype: Any, value: float) -> Any:
 
 def build(value: float) -> Any:
     """A serializable Keras constant initializer."""
-    return initializer_class("Constant", constant)(value=value)
+    return keras_class()(value=value)
+
+
+def keras_class() -> type:
+    """The Keras class of this initializer (defined on first use), for saving and loading models."""
+    return initializer_class("Constant", constant)

@@ -15,7 +15,8 @@ def register_initializers(register):
     register("he-normal", build,
              description="Normal with mean 0 and std sqrt(2 / fan_in), the lecture's advice.",
              formula="w ~ normal(mean=0, std=sqrt(2 / number of inputs))",
-             params=[SEED])
+             params=[SEED],
+             keras_objects=keras_class)
 
 
 def fan_in(shape: tuple[int, ...]) -> int:
@@ -37,4 +38,9 @@ def he_normal(shape: tuple[int, ...], dtype: Any, seed: int) -> Any:
 
 def build(seed: int) -> Any:
     """A serializable Keras He-normal initializer."""
-    return initializer_class("HeNormal", he_normal)(seed=seed)
+    return keras_class()(seed=seed)
+
+
+def keras_class() -> type:
+    """The Keras class of this initializer (defined on first use), for saving and loading models."""
+    return initializer_class("HeNormal", he_normal)

@@ -13,7 +13,8 @@ def register_initializers(register):
     """Register ``normal``."""
     register("normal", build, description="Random normal values (the lecture's tf.random.normal).",
              formula="w = tf.random.normal(shape, mean, stddev, seed=seed)",
-             params=distribution_params(stddev=1.0))
+             params=distribution_params(stddev=1.0),
+             keras_objects=keras_class)
 
 
 def normal(shape: tuple[int, ...], dtype: Any, mean: float, stddev: float, seed: int) -> Any:
@@ -25,4 +26,9 @@ def normal(shape: tuple[int, ...], dtype: Any, mean: float, stddev: float, seed:
 
 def build(mean: float, stddev: float, seed: int) -> Any:
     """A serializable Keras normal initializer."""
-    return initializer_class("Normal", normal)(mean=mean, stddev=stddev, seed=seed)
+    return keras_class()(mean=mean, stddev=stddev, seed=seed)
+
+
+def keras_class() -> type:
+    """The Keras class of this initializer (defined on first use), for saving and loading models."""
+    return initializer_class("Normal", normal)

@@ -14,7 +14,8 @@ def register_initializers(register):
     register("truncated-normal", build,
              description="Normal values redrawn beyond 2 stddev (the lecture's iris initializer).",
              formula="w = tf.random.truncated_normal(shape, mean, stddev, seed=seed)",
-             params=distribution_params(stddev=0.1))
+             params=distribution_params(stddev=0.1),
+             keras_objects=keras_class)
 
 
 def truncated_normal(shape: tuple[int, ...], dtype: Any, mean: float, stddev: float,
@@ -27,5 +28,10 @@ def truncated_normal(shape: tuple[int, ...], dtype: Any, mean: float, stddev: fl
 
 def build(mean: float, stddev: float, seed: int) -> Any:
     """A serializable Keras truncated-normal initializer."""
-    return initializer_class("TruncatedNormal", truncated_normal)(mean=mean, stddev=stddev,
+    return keras_class()(mean=mean, stddev=stddev,
                                                                    seed=seed)
+
+
+def keras_class() -> type:
+    """The Keras class of this initializer (defined on first use), for saving and loading models."""
+    return initializer_class("TruncatedNormal", truncated_normal)

@@ -12,7 +12,8 @@ from nnfw_plugins.initializers._initializer import initializer_class
 def register_initializers(register):
     """Register ``zeros``."""
     register("zeros", build, description="All zeros (fine for biases, not for weights).",
-             formula="w = 0")
+             formula="w = 0",
+             keras_objects=keras_class)
 
 
 def zeros(shape: tuple[int, ...], dtype: Any) -> Any:
@@ -24,4 +25,9 @@ def zeros(shape: tuple[int, ...], dtype: Any) -> Any:
 
 def build() -> Any:
     """A serializable Keras zeros initializer."""
-    return initializer_class("Zeros", zeros)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this initializer (defined on first use), for saving and loading models."""
+    return initializer_class("Zeros", zeros)

@@ -18,7 +18,8 @@ def register_losses(register):
                  Param("cost", 1.0, "COST: loss per unit predicted too high", bounds="(0, inf)"),
                  Param("profit", 99.0, "PROFIT: loss per unit predicted too low",
                        bounds="(0, inf)"),
-             ])
+             ],
+             keras_objects=keras_class)
 
 
 def cost_profit(y_true: Any, y_pred: Any, cost: float, profit: float) -> Any:
@@ -31,4 +32,9 @@ def cost_profit(y_true: Any, y_pred: Any, cost: float, profit: float) -> Any:
 
 def build(cost: float, profit: float) -> Any:
     """A serializable Keras cost/profit loss."""
-    return loss_class("CostProfit", cost_profit)(cost=cost, profit=profit)
+    return keras_class()(cost=cost, profit=profit)
+
+
+def keras_class() -> type:
+    """The Keras class of this loss (defined on first use), for saving and loading models."""
+    return loss_class("CostProfit", cost_profit)

@@ -16,7 +16,8 @@ def register_losses(register):
              formula="H(y_, y) = -sum(y_ * ln y)",
              params=[Param("from_logits", True,
                            "outputs are logits (fused softmax-cross-entropy); "
-                           "false: outputs are probabilities")])
+                           "false: outputs are probabilities")],
+             keras_objects=keras_class)
 
 
 def cross_entropy(y_true: Any, y_pred: Any, from_logits: bool) -> Any:
@@ -51,4 +52,9 @@ def one_hot_labels(y_true: Any, y_pred: Any) -> Any:
 
 def build(from_logits: bool) -> Any:
     """A serializable Keras cross-entropy loss."""
-    return loss_class("CrossEntropy", cross_entropy)(from_logits=from_logits)
+    return keras_class()(from_logits=from_logits)
+
+
+def keras_class() -> type:
+    """The Keras class of this loss (defined on first use), for saving and loading models."""
+    return loss_class("CrossEntropy", cross_entropy)

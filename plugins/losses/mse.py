@@ -12,7 +12,8 @@ from nnfw_plugins.losses._loss import loss_class
 def register_losses(register):
     """Register ``mse``."""
     register("mse", build, description="Mean squared error over all outputs of the batch.",
-             formula="loss_mse = mean((y_ - y)^2)")
+             formula="loss_mse = mean((y_ - y)^2)",
+             keras_objects=keras_class)
 
 
 def mse(y_true: Any, y_pred: Any) -> Any:
@@ -24,4 +25,9 @@ def mse(y_true: Any, y_pred: Any) -> Any:
 
 def build() -> Any:
     """A serializable Keras MSE loss."""
-    return loss_class("MeanSquaredError", mse)()
+    return keras_class()()
+
+
+def keras_class() -> type:
+    """The Keras class of this loss (defined on first use), for saving and loading models."""
+    return loss_class("MeanSquaredError", mse)

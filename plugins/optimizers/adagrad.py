@@ -17,7 +17,8 @@ def register_optimizers(register):
              description="Adagrad, the lecture's form (Keras' Adagrad starts v at 0.1 "
                          "and adds epsilon 1e-7 inside the root).",
              formula="v += g^2;  w -= lr * g / (sqrt(v) + epsilon)   (v starts at 0)",
-             params=PARAMS)
+             params=PARAMS,
+             keras_objects=optimizer_class)
 
 
 def define(base: type, ops: Any) -> type:

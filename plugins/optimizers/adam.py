@@ -26,7 +26,8 @@ def register_optimizers(register):
              formula="m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2;  "
                      "m^ = m / (1 - beta1^t);  v^ = v / (1 - beta2^t);  "
                      "w -= lr * m^ / (sqrt(v^) + epsilon)   (m, v start at 0; t = 1, 2, ...)",
-             params=PARAMS)
+             params=PARAMS,
+             keras_objects=optimizer_class)
 
 
 def define(base: type, ops: Any) -> type:

@@ -32,7 +32,8 @@ def register_optimizers(register):
                    "every CPU, train on data with a feature that is 0 in every row: that "
                    "weight's gradient is exactly 0, so v is 0 from the first step. "
                    "--optimizer.epsilon 1e-7 avoids it.",
-             params=PARAMS)
+             params=PARAMS,
+             keras_objects=optimizer_class)
 
 
 def define(base: type, ops: Any) -> type:

@@ -12,7 +12,8 @@ from nnfw_plugins.optimizers.common import keras_optimizer
 def register_optimizers(register):
     """Register ``sgd``."""
     register("sgd", build, description="Stochastic gradient descent, the lecture's form.",
-             formula="w -= lr * g")
+             formula="w -= lr * g",
+             keras_objects=optimizer_class)
 
 
 def define(base: type, ops: Any) -> type:

@@ -18,7 +18,8 @@ def register_optimizers(register):
                          "SGD(momentum) sums them instead, steps 1/(1-beta) times larger.",
              formula="m = beta*m + (1-beta)*g;  w -= lr * m   (m starts at 0; Keras' "
                      "v = beta*v - lr*g; w += v is this only at learning rate lr*(1-beta))",
-             params=PARAMS)
+             params=PARAMS,
+             keras_objects=optimizer_class)
 
 
 def define(base: type, ops: Any) -> type:

@@ -14,7 +14,8 @@ def register_regularizers(register):
     register("l1", build, description="L1 weight penalty: scale * sum(|w|), on weights only.",
              formula="loss = loss_mse + REGULARIZER * l1(w), l1(w) = sum(|w|)",
              params=[Param("scale", 0.01, "REGULARIZER, the weight of the penalty",
-                           bounds="[0, inf)")])
+                           bounds="[0, inf)")],
+             keras_objects=keras_class)
 
 
 def l1(weights: Any, scale: float) -> Any:
@@ -26,4 +27,9 @@ def l1(weights: Any, scale: float) -> Any:
 
 def build(scale: float) -> Any:
     """A serializable Keras L1 regularizer."""
-    return regularizer_class("L1", l1)(scale=scale)
+    return keras_class()(scale=scale)
+
+
+def keras_class() -> type:
+    """The Keras class of this regularizer (defined on first use), for saving and loading models."""
+    return regularizer_class("L1", l1)

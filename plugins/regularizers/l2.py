@@ -14,7 +14,8 @@ def register_regularizers(register):
     register("l2", build, description="L2 weight penalty: scale * sum(w^2) / 2, on weights only.",
              formula="loss = loss_mse + REGULARIZER * l2(w), l2(w) = sum(w^2) / 2",
              params=[Param("scale", 0.03, "REGULARIZER, the weight of the penalty",
-                           bounds="[0, inf)")])
+                           bounds="[0, inf)")],
+             keras_objects=keras_class)
 
 
 def l2(weights: Any, scale: float) -> Any:
@@ -26,4 +27,9 @@ def l2(weights: Any, scale: float) -> Any:
 
 def build(scale: float) -> Any:
     """A serializable Keras L2 regularizer."""
-    return regularizer_class("L2", l2)(scale=scale)
+    return keras_class()(scale=scale)
+
+
+def keras_class() -> type:
+    """The Keras class of this regularizer (defined on first use), for saving and loading models."""
+    return regularizer_class("L2", l2)

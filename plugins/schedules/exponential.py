@@ -21,7 +21,8 @@ def register_schedules(register):
                        bounds="(0, inf)"),
                  Param("staircase", False, "decay in whole steps: floor(epoch / step)"),
                  Param("per_step", False, "count batches instead of epochs"),
-             ])
+             ],
+             keras_objects=schedule_class)
 
 
 def build(learning_rate: float, steps_per_epoch: int, decay: float, step: float,
