@@ -112,10 +112,17 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def save_model_atomic(model: Any, path: Path) -> None:
-    """Save a Keras model as ``.keras`` through a temporary file, then rename it into place."""
-    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    """Save a Keras model as ``.keras`` through a temporary file, then rename it into place.
+
+    The temporary file gets a new name, created exclusively: a file or link planted under
+    a predictable name is never written through, and two writers never share one.
+    """
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.keras")
+    os.close(fd)
+    tmp = Path(name)
     try:
         model.save(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

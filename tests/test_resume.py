@@ -218,3 +218,14 @@ def test_resume_keeps_the_arithmetic_path_it_started_with(tmp_path: Path) -> Non
     assert compiled.settings.scalars["xla"] is True
     assert "xla = true" in (compiled.run_dir / "settings.toml").read_text()
     same_run(nnfw.train(resume=str(compiled.run_dir), epochs=30), nnfw.train(epochs=30, **options))
+
+
+def test_saving_the_model_never_writes_through_a_planted_link(tmp_path: Path) -> None:
+    run = nnfw.train("yogurt-mse", epochs=3, out=str(tmp_path / "runs")).run_dir
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (run / ".model.tmp.keras").symlink_to(victim)  # the name nnfw once used for its temporary file
+    nnfw.train(resume=str(run), epochs=6)
+    assert victim.read_text() == "keep me\n"
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [".model.tmp.keras"]
+    assert nnfw.load_model(str(run / "model.keras")).count_params() == 2
