@@ -19,8 +19,10 @@ keras_objects=None, **extras)``
   define them before it loads a saved model; an entry without it is built once with
   its default hyperparameters instead (and skipped if that fails).
 
-Plugin modules must not import TensorFlow at import time: ``nnfw --help`` and
-``nnfw list-plugins`` load every plugin and stay fast only if they do not.
+Plugin modules must not import TensorFlow at import time: ``nnfw list-plugins``,
+``nnfw list``, ``nnfw describe`` and every command that trains or plots load every
+plugin, and stay fast only if they do not (``nnfw list-plugins`` names a plugin that
+does, with the seconds it cost).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ _ENTRIES: dict[str, str] = {
         @hookimpl
         def register_optimizers(register):
             register("{name}", build, description="Gradient descent with a scaled step.",
-                     formula="w -= lr * scale * g",
+                     formula="w -= lr * scale * g", keras_objects=optimizer_class,
                      params=[Param("scale", 1.0, "factor on every step", bounds="(0, inf)")])
 ''',
     "loss": '''
@@ -63,8 +63,9 @@ _ENTRIES: dict[str, str] = {
                      formula="mean(|y_ - y|)", tasks=("regression",))
 ''',
     "schedule": '''
-        def build(learning_rate, steps_per_epoch, epochs, end):
-            """Linear from ``learning_rate`` to ``end * learning_rate`` at the last step."""
+        def build(learning_rate, steps_per_epoch, end, epochs=1):
+            """Linear from ``learning_rate`` to ``end * learning_rate`` at the last step
+            (nnfw passes the run's planned ``epochs``)."""
             return schedule_class()(learning_rate, steps_per_epoch * epochs, end)
 
 
@@ -90,7 +91,7 @@ _ENTRIES: dict[str, str] = {
         @hookimpl
         def register_schedules(register):
             register("{name}", build, description="Linear decay to a share of lr where training ends.",
-                     formula="lr_t = lr * (1 - (1 - end) * t / T)",
+                     formula="lr_t = lr * (1 - (1 - end) * t / T)", keras_objects=schedule_class,
                      params=[Param("end", 0.1, "the share of lr left at the end", bounds="[0, 1]")])
 ''',
     "activation": '''
@@ -113,7 +114,7 @@ _ENTRIES: dict[str, str] = {
         @hookimpl
         def register_activations(register):
             register("{name}", build, description="Softsign: like tanh, with slower tails.",
-                     formula="f(x) = x / (1 + |x|)")
+                     formula="f(x) = x / (1 + |x|)", keras_objects=softsign_function)
 ''',
     "regularizer": '''
         def build(scale):

@@ -31,7 +31,7 @@ PARAMS = (
 def register_optimizers(register):
     """Register ``lion``."""
     register("lion", build, description="Lion: steps of size lr along the sign of a momentum.",
-             formula=FORMULA, params=PARAMS)
+             formula=FORMULA, params=PARAMS, keras_objects=optimizer_class)
 
 
 def build(learning_rate: Any, b1: float, b2: float, weight_decay: float) -> Any:
