@@ -115,6 +115,17 @@ def plant_distribution(root: Path, dist: str, modules: dict[str, str],
     return root
 
 
+def pip_install(source: Path, target: Path) -> dict[str, str]:
+    """Install the package in ``source`` into ``target`` (no dependencies, no build isolation);
+    return the environment (PYTHONPATH) under which it is installed."""
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(source)],
+        capture_output=True, text=True, check=False, cwd=source.parent)
+    assert install.returncode == 0, install.stderr
+    return {"PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
+
+
 def run_nnfw(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
              timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m nnfw ARGS`` in a fresh process and capture its output."""

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_nnfw
+from conftest import pip_install, run_nnfw
 from nnfw.entries import KINDS
 
 
@@ -32,13 +32,7 @@ def test_a_new_plugin_of_every_kind_passes_its_own_tests_unchanged(tmp_path: Pat
 def test_a_new_plugin_installs_is_listed_and_trains(tmp_path: Path) -> None:
     folder = tmp_path / "nnfw-scaled"
     assert run_nnfw("new-plugin", str(folder), "--kind", "optimizer").returncode == 0
-    target = tmp_path / "site"
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(folder)],
-        capture_output=True, text=True, check=False, cwd=tmp_path)
-    assert install.returncode == 0, install.stderr
-    env = {"PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
+    env = pip_install(folder, tmp_path / "site")
     listing = json.loads(run_nnfw("list-plugins", "--json", env=env).stdout)
     (record,) = [p for p in listing if p["name"] == "scaled"]
     assert (record["distribution"], record["status"], record["provides"]) == (

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import REPO, run_nnfw
+from conftest import REPO, pip_install, run_nnfw
 
 
 def test_installed_example_plugin_is_listed_and_used_by_train(tmp_path: Path) -> None:
-    target = tmp_path / "site"
     source = shutil.copytree(REPO / "examples" / "nnfw-lion", tmp_path / "src")  # builds leave files
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(source)],
-        capture_output=True, text=True, check=False, cwd=tmp_path)
-    assert install.returncode == 0, install.stderr
-    env = {"PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
+    env = pip_install(source, tmp_path / "site")
 
     listing = run_nnfw("list-plugins", "--json", env=env)
     assert listing.returncode == 0, listing.stderr
