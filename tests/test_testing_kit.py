@@ -170,3 +170,24 @@ def test_a_failure_line_names_kind_entry_and_check() -> None:
     assert isinstance(failure, AssertionError)
 
 
+
+
+def test_check_plugin_finds_a_loss_that_is_halved_on_two_replicas(tmp_path: Path) -> None:
+    # Keras' Loss.__call__ divides by the number of replicas; returned as one number, nnfw
+    # weighs the replicas' parts again: on two replicas it trains on half the loss
+    module = planted(tmp_path, "halved_loss", """
+        from nnfw import hookimpl
+
+        def build():
+            import keras
+
+            mse = keras.losses.MeanSquaredError()
+            return lambda y_true, y_pred: mse(y_true, y_pred)
+
+        @hookimpl
+        def register_losses(register):
+            register("halved", build, description="Keras' MSE called whole", tasks=("regression",))
+        """)
+    found = failures_of(module)
+    assert any(line.startswith("loss 'halved-loss:halved': trains the same on one device and on two "
+                               "replicas") for line in found), found
