@@ -18,7 +18,14 @@ import click
 
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
-from nnfw.cli_common import cli_settings, config_option, registry_with_warnings, table, train_options
+from nnfw.cli_common import (
+    cli_settings,
+    config_option,
+    printable,
+    registry_with_warnings,
+    table,
+    train_options,
+)
 from nnfw.cli_compare import compare
 from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
@@ -111,7 +118,7 @@ def describe(name: str, kind: str | None) -> None:
     if not found:
         every = {e.name for k in kinds for e in registry.entries(k)}
         raise UsageError(unknown_name_message("nothing is called", name, every))
-    click.echo("\n\n".join(_describe(entry, registry) for entry in found))
+    click.echo(printable("\n\n".join(_describe(entry, registry) for entry in found)))
 
 
 def _describe(entry: Entry, registry: Registry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,17 +25,27 @@ from nnfw.settings import (
 )
 from nnfw.suggest import unknown_name_message
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (terminal escape codes and the like) shown as ``\\xNN``,
+    for anything printed that comes from run files or plugins; new lines and tabs stay."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
 
 def registry_with_warnings() -> Registry:
     """The registry, with one warning line per broken or clashing plugin on stderr."""
     registry = get_registry()
     for line in registry.problems():
-        click.echo(f"nnfw: warning: {line}", err=True)
+        click.echo(printable(f"nnfw: warning: {line}"), err=True)
     return registry
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    cells = [tuple(str(c) for c in header), *[tuple(str(c) for c in row) for row in rows]]
+    """Rows under a header, in columns as wide as their widest cell (control characters shown)."""
+    cells = [tuple(printable(str(c)) for c in header), *[tuple(printable(str(c)) for c in row)
+                                                         for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

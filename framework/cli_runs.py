@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from nnfw.cli_common import table
+from nnfw.cli_common import printable, table
 from nnfw.complexity import Complexity, describe_complexity
 from nnfw.rundir import json_text
 from nnfw.runs import DIVERGED, FINISHED, Run, find_run, find_runs
@@ -105,7 +105,7 @@ def show(run_name: str, out: str, as_json: bool) -> None:
     if as_json:
         click.echo(json_text(run.details(), indent=2))
         return
-    click.echo("\n".join(_describe(run)))
+    click.echo(printable("\n".join(_describe(run))))
 
 
 def _provenance_lines(provenance: dict[str, Any]) -> list[str]:

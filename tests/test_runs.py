@@ -311,3 +311,16 @@ def test_tensorboard_log_of_a_run_in_progress_writes_each_epoch_once(tmp_path: P
             log.update(partial)
         assert log.written == 5
     assert_same_events(read_events(tmp_path), expected_events(full))
+
+
+def test_terminal_escape_codes_in_run_files_are_shown_not_sent(tmp_path: Path) -> None:
+    run = tmp_path / "20260101-000000-evil"
+    run.mkdir()
+    (run / "settings.toml").write_text('lr = 0.1\nepochs = 2\n[dataset]\nname = "\\u001b[2Jiris"\n')
+    (run / "summary.json").write_text(json.dumps({"epochs_run": 2, "final": {"loss": 0.5},
+                                                  "problem": "\u001b]0;pwned\u0007"}))
+    listed = invoke(runs, "--out", str(tmp_path))
+    shown = invoke(show, run.name, "--out", str(tmp_path))
+    for out in (listed, shown):
+        assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2Jiris" in listed and "\\x1b[2Jiris" in shown  # still readable, as text
