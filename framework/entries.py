@@ -69,6 +69,11 @@ class Entry:
         return {key: value for key, value in available.items()
                 if key in RUN_KEYWORDS.get(self.kind, ()) and key in parameters}
 
+    def build_alone(self) -> Any:
+        """The entry built outside any run: stand-in context, default hyperparameters."""
+        return self.create(*STAND_IN_CONTEXT.get(self.kind, ()), **self.run_keywords(STAND_IN_RUN),
+                           **self.resolve({}))
+
     def create(self, *context: Any, **resolved: Any) -> Any:
         """Call the factory with already checked hyperparameters.
 
@@ -89,9 +94,14 @@ class Entry:
                               f"(NNFW_STRICT_PLUGINS=1 shows the traceback)") from exc
 
 
-# what a factory of each kind is called with before the declared hyperparameters
+# what a factory of each kind is called with before the declared hyperparameters, and the
+# values that stand in for them when an entry is built alone (to check it, or define its classes)
 CONTEXT_ARGUMENTS: dict[str, tuple[str, ...]] = {"optimizer": ("learning_rate",),
                                                  "schedule": ("learning_rate", "steps_per_epoch")}
+STAND_IN_CONTEXT: dict[str, tuple[Any, ...]] = {"optimizer": (0.01,), "schedule": (0.01, 1)}
+STAND_IN_RUN = {"epochs": 1}
+# the kinds whose factories return Keras objects, which saved models hold
+KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer")
 # facts about the run a factory of a kind gets as keywords if it names them as parameters
 RUN_KEYWORDS: dict[str, tuple[str, ...]] = {"schedule": ("epochs",)}
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nnfw.entries import KERAS_KINDS
 from nnfw.errors import UsageError
 from nnfw.registry import Registry
 
 if TYPE_CHECKING:
     import keras
 
-# Arguments that stand in for the context a factory of these kinds is called with.
-_CONTEXT: dict[str, tuple[Any, ...]] = {"optimizer": (0.01,), "schedule": (0.01, 1)}
-_KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer")
 
 
 def define_plugin_classes(registry: Registry) -> tuple[dict[str, Any], list[str]]:
@@ -30,7 +28,7 @@ def define_plugin_classes(registry: Registry) -> tuple[dict[str, Any], list[str]
 
     found: dict[str, Any] = {keras.saving.get_registered_name(LectureDense): LectureDense}
     skipped = []
-    for kind in _KERAS_KINDS:
+    for kind in KERAS_KINDS:
         for entry in registry.entries(kind):
             try:
                 if entry.keras_objects is not None:
@@ -38,8 +36,7 @@ def define_plugin_classes(registry: Registry) -> tuple[dict[str, Any], list[str]
                     for obj in objects if isinstance(objects, list | tuple) else [objects]:
                         found[keras.saving.get_registered_name(obj)] = obj
                 else:
-                    entry.create(*_CONTEXT.get(kind, ()), **entry.run_keywords({"epochs": 1}),
-                                 **entry.resolve({}))
+                    entry.build_alone()
             except Exception:  # an entry that cannot say defines nothing we can use
                 skipped.append(entry.qualified_name)
     return found, skipped

@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from nnfw import api
-from nnfw.entries import CONTEXT_ARGUMENTS, KINDS, Entry
+from nnfw.entries import KERAS_KINDS, KINDS, Entry
 from nnfw.registry import Candidate, Registry, entry_point_candidates, load_registry
 
-KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer")
 NOT_BUILT = ("strategy",)  # a strategy starts devices (or joins a cluster): train under it instead
 
 
@@ -77,7 +76,7 @@ def check_plugin(*modules: types.ModuleType, fresh_process: bool = True) -> list
             raise PluginCheckError([f"plugin {r.name!r}: registers: {r.error}" for r in broken])
         saved: dict[str, str] = {}
         for entry in (e for kind in KINDS for e in registry.entries(kind) if e.plugin in names):
-            _check_entry(registry, entry, Path(folder), saved, failures, notes)
+            _check_entry(entry, Path(folder), saved, failures, notes)
         if fresh_process:
             _check_in_fresh_process(modules, saved, failures, notes)
     if failures:
@@ -95,7 +94,7 @@ def _label(entry: Entry) -> str:
     return f"{entry.kind} {entry.qualified_name!r}"
 
 
-def _check_entry(registry: Registry, entry: Entry, folder: Path, saved: dict[str, str],
+def _check_entry(entry: Entry, folder: Path, saved: dict[str, str],
                  failures: list[str], notes: list[str]) -> None:
     """Run the checks of one entry, adding a line to ``failures`` for each that fails."""
     required = [p.name for p in entry.params if p.default is None]
@@ -107,7 +106,7 @@ def _check_entry(registry: Registry, entry: Entry, folder: Path, saved: dict[str
 
     def build_once() -> Any:
         if "object" not in built:
-            built["object"] = _build(entry)
+            built["object"] = entry.build_alone()
         return built["object"]
 
     checks: list[tuple[str, Callable[[], Any]]] = [("builds with its defaults", build_once)]
@@ -115,7 +114,7 @@ def _check_entry(registry: Registry, entry: Entry, folder: Path, saved: dict[str
         checks.append(("survives get_config / from_config", lambda: _round_trip(build_once())))
         checks.append(("saves in a model", lambda: saved.__setitem__(
             _label(entry), _save_in_model(entry, build_once(), folder))))
-    checks.extend(KIND_CHECKS.get(entry.kind, lambda r, e, n: [])(registry, entry, notes))
+    checks.extend(KIND_CHECKS.get(entry.kind, lambda e, n: [])(entry, notes))
     for check, run in checks:
         try:
             run()
@@ -125,13 +124,6 @@ def _check_entry(registry: Registry, entry: Entry, folder: Path, saved: dict[str
                             + (f": {text[0]}" if text else ""))
             if check == "builds with its defaults":
                 return
-
-
-def _build(entry: Entry) -> Any:
-    context: list[Any] = {"optimizer": [0.01], "schedule": [0.01, 2]}.get(entry.kind, [])
-    assert len(context) == len(CONTEXT_ARGUMENTS.get(entry.kind, ()))
-    run = entry.run_keywords({"epochs": 5})
-    return entry.create(*context, **run, **entry.resolve({}))
 
 
 def _round_trip(obj: Any) -> None:
@@ -158,6 +150,8 @@ def _round_trip(obj: Any) -> None:
 
 def _save_in_model(entry: Entry, obj: Any, folder: Path) -> str:
     """A small model that uses ``obj``, saved as ``.keras``; returns the file's path."""
+    import warnings
+
     import keras
 
     dense: dict[str, Any] = {}
@@ -174,8 +168,6 @@ def _save_in_model(entry: Entry, obj: Any, folder: Path) -> str:
         compile_with["optimizer"] = obj
     elif entry.kind == "schedule":
         compile_with["optimizer"] = keras.optimizers.SGD(learning_rate=obj)
-    import warnings
-
     model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, **dense)])
     model.compile(**compile_with)
     path = folder / f"{entry.kind}-{entry.name}.keras"
@@ -185,25 +177,25 @@ def _save_in_model(entry: Entry, obj: Any, folder: Path) -> str:
     return str(path)
 
 
-def _optimizer_checks(registry: Registry, entry: Entry, notes: list[str]
+def _optimizer_checks(entry: Entry, notes: list[str]
                       ) -> list[tuple[str, Callable[[], Any]]]:
     return [("lowers a small problem's loss", lambda: _lowers_loss(entry)),
             *_replica_check(entry, notes, {"optimizer": entry.qualified_name, "loss": "mse"})]
 
 
-def _loss_checks(registry: Registry, entry: Entry, notes: list[str]
+def _loss_checks(entry: Entry, notes: list[str]
                  ) -> list[tuple[str, Callable[[], Any]]]:
     dataset = "yogurt" if "regression" in entry.extras["tasks"] else "iris"
     return _replica_check(entry, notes, {"loss": entry.qualified_name, "dataset": dataset,
                                          "optimizer": "sgd"})
 
 
-def _dataset_checks(registry: Registry, entry: Entry, notes: list[str]
+def _dataset_checks(entry: Entry, notes: list[str]
                     ) -> list[tuple[str, Callable[[], Any]]]:
-    return [("gives an nnfw.Dataset", lambda: _is_dataset(_build(entry)))]
+    return [("gives an nnfw.Dataset", lambda: _is_dataset(entry.build_alone()))]
 
 
-KIND_CHECKS: dict[str, Callable[[Registry, Entry, list[str]], list[tuple[str, Callable[[], Any]]]]] = {
+KIND_CHECKS: dict[str, Callable[[Entry, list[str]], list[tuple[str, Callable[[], Any]]]]] = {
     "optimizer": _optimizer_checks, "loss": _loss_checks, "dataset": _dataset_checks}
 
 
@@ -218,7 +210,7 @@ def _lowers_loss(entry: Entry) -> None:
     """Twenty steps on ``sum((w - 1)^2)`` from ``w = 0`` must lower the loss."""
     import tensorflow as tf
 
-    optimizer = entry.create(0.01, **entry.resolve({}))
+    optimizer = entry.build_alone()  # learning rate 0.01
     w = tf.Variable(tf.zeros([4]))
 
     def loss() -> Any:
@@ -304,11 +296,12 @@ def _import_root(module: types.ModuleType) -> str:
 # argv[1]: {plugin name: module name}; argv[2]: {entry label: saved model path}
 _FRESH_PROCESS_SCRIPT = """
 import importlib, json, sys
+from nnfw.registry import HEAVY_MODULES
 heavy, modules = {}, {}
 for plugin, name in json.loads(sys.argv[1]).items():
-    before = {m for m in ("tensorflow", "keras") if m in sys.modules}
+    before = {m for m in HEAVY_MODULES if m in sys.modules}
     modules[plugin] = importlib.import_module(name)
-    new = sorted({m for m in ("tensorflow", "keras") if m in sys.modules} - before)
+    new = sorted({m for m in HEAVY_MODULES if m in sys.modules} - before)
     if new:
         heavy[plugin] = ", ".join(new)
 from nnfw.registry import Candidate, entry_point_candidates, load_registry
