@@ -20,6 +20,7 @@ from typing import Any
 
 from nnfw.entries import Entry
 from nnfw.errors import UsageError
+from nnfw.files import CONFIG_LIMIT, read_text
 from nnfw.params import Param, resolve
 from nnfw.registry import Registry
 from nnfw.rundir import SETTINGS
@@ -126,17 +127,7 @@ def find_config(name: str, registry: Registry) -> Path:
 def read_config(path: str | Path) -> dict[str, Any]:
     """The settings in a TOML config file, checked for unknown keys."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"config file {str(file)!r} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"config file {str(file)!r} is a directory; give a TOML file") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"config file {str(file)!r} is not UTF-8 text; a config file is TOML text"
-                         ) from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"config file {str(file)!r} cannot be read: {exc}") from None
+    text = read_text(file, CONFIG_LIMIT, f"config file {str(file)!r}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

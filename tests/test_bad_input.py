@@ -265,9 +265,9 @@ def test_missing_config_file_or_a_directory(capsys: pytest.CaptureFixture[str],
                                             tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "c.toml"
     one_error_line(train_fails(capsys, tmp_path, "--config", str(missing)),
-                   f"config file {str(missing)!r} does not exist")
+                   f"config file {str(missing)!r}: no such file")
     one_error_line(train_fails(capsys, tmp_path, "--config", str(tmp_path)),
-                   f"config file {str(tmp_path)!r} is a directory")
+                   f"config file {str(tmp_path)!r}: is a directory")
     one_error_line(train_fails(capsys, tmp_path, "--config", "yogurt_mse"),
                    "unknown experiment 'yogurt_mse'; did you mean 'yogurt-mse'?")
 

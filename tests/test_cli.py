@@ -90,7 +90,7 @@ def test_list_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
     (["train", "--epochs", "0"], "epochs: 0 is out of range"),
     (["train", "--epochs", "many"], "epochs: 'many' is not a whole number"),
     (["train", "--hidden", "4,x"], "hidden: '4,x' is not a list of positive layer sizes"),
-    (["train", "--config", "no-such.toml"], "config file 'no-such.toml' does not exist"),
+    (["train", "--config", "no-such.toml"], "config file 'no-such.toml': no such file"),
     (["train", "--optimzer.beta", "1"], "unknown plugin setting '--optimzer.beta'"),
     (["list", "optimisers"], "did you mean 'optimizers'"),
     (["describe", "rmsprob"], "did you mean 'rmsprop'"),

@@ -7,11 +7,12 @@ Every problem with the file is a one-line :class:`nnfw.UsageError` naming the fi
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nnfw import Dataset, Param, UsageError, hookimpl, unknown_name_message
+from nnfw import Dataset, Param, UsageError, hookimpl, read_data_text, unknown_name_message
 from nnfw_plugins.datasets import prepare
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 TASKS = ("auto", "classification", "regression")
 MAX_AUTO_CLASSES = 20  # whole-number targets with at most this many values count as classes
 FLOAT32_MAX = 3.4028234663852886e38  # features and targets become float32
+MAX_SHOWN_CELL = 40  # longer cells are not quoted in messages
 
 Row = tuple[int, list[str]]  # (line number in the file, stripped cells)
 
@@ -30,7 +32,7 @@ def register_datasets(register):
     register("csv", build,
              description="Your own CSV file: a header line, numeric features, one target column.",
              params=[
-                 Param("path", None, "the CSV file to read", type=str),
+                 Param("path", None, "the CSV file to read", type=str, file=True),
                  Param("target", "", "name of the label/target column (empty: the last column)"),
                  Param("task", "auto", "auto: classification when the target has text, or "
                        f"only whole numbers with at most {MAX_AUTO_CLASSES} distinct values",
@@ -88,28 +90,14 @@ def _read_rows(path: str) -> list[Row]:
     """Every non-blank row of the file with its line number, cells stripped of spaces."""
     if not path.strip():
         raise UsageError("dataset 'csv': path is empty; give the path of a CSV file")
-    file = Path(path).expanduser()
     shown = display(path)
+    text = read_data_text(Path(path).expanduser(), shown)
     try:
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            rows = [(reader.line_num, [cell.strip() for cell in cells]) for cells in reader]
-    except FileNotFoundError:
-        raise UsageError(f"{shown}: no such file; give the path of a CSV file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{shown}: is a directory, not a file; give the path of a CSV file"
-                         ) from None
-    except PermissionError:
-        raise UsageError(f"{shown}: permission denied; the CSV file must be readable") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{shown}: not a text file; expected a UTF-8 CSV file") from None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows = [(reader.line_num, [cell.strip() for cell in cells]) for cells in reader]
     except csv.Error as error:
         raise UsageError(f"{shown}: not a readable CSV file ({error}); "
                          "expected comma-separated text") from None
-    except (OSError, ValueError) as error:  # e.g. a name too long, or holding a NUL character
-        reason = getattr(error, "strerror", None) or str(error)
-        raise UsageError(f"{shown}: cannot be read ({reason}); give the path of a CSV file"
-                         ) from None
     return [(line, cells) for line, cells in rows if any(cells)]
 
 
@@ -121,19 +109,21 @@ def display(text: str) -> str:
 def _check_header(path: str, header: list[str]) -> None:
     """Raise unless ``header`` names two or more distinct columns (not numbers)."""
     if all(_number(cell) is not None for cell in header):
-        raise UsageError(f"{path}: the first line {','.join(header)!r} holds numbers, not column "
+        raise UsageError(f"{path}: the first line holds numbers, not column "
                          "names; the first line must be a header naming the columns, "
                          "e.g. 'x1,x2,label'")
     if len(header) < 2:
-        raise UsageError(f"{path}: the header names one column ({header[0]!r}); need feature "
+        raise UsageError(f"{path}: the header names one column; need feature "
                          "columns and a target column, separated by commas")
+    seen: set[str] = set()
     for index, name in enumerate(header, start=1):
         if not name:
             raise UsageError(f"{path}: column {index} has no name in the header line; "
                              "every column needs a name")
-        if name in header[:index - 1]:
+        if name in seen:
             raise UsageError(f"{path}: the header names column {name!r} twice; "
                              "column names must be unique")
+        seen.add(name)
 
 
 def target_column(path: str, header: list[str], target: str) -> int:
@@ -168,7 +158,7 @@ def encode_target(path: str, name: str, cells: list[tuple[int, str]], task: str
     if task == "regression":
         for (line, text), number in zip(cells, numbers, strict=True):
             if number is None:
-                raise UsageError(f"{path}, line {line}, column {name!r}: {text!r} is not a "
+                raise UsageError(f"{path}, line {line}, column {name!r}: {_quote(text)} is not a "
                                  "number; regression targets must be numbers "
                                  "(or use task=classification)")
         return task, np.array(numbers, dtype=np.float64).reshape(-1, 1), 0
@@ -177,7 +167,7 @@ def encode_target(path: str, name: str, cells: list[tuple[int, str]], task: str
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise UsageError(f"{path}, column {name!r}: every row has the same class "
-                         f"({cells[0][1]!r}); classification needs at least 2 classes "
+                         f"({_quote(cells[0][1])}); classification needs at least 2 classes "
                          "(or use task=regression)")
     ids = {label: index for index, label in enumerate(classes)}
     return task, np.array([ids[label] for label in labels], dtype=np.int64), len(classes)
@@ -208,7 +198,7 @@ def _feature(path: str, line: int, name: str, text: str) -> float:
     where = f"{path}, line {line}, column {name!r}"
     number = _cell(where, text)
     if number is None:
-        raise UsageError(f"{where}: {text!r} is not a number; feature columns must hold numbers "
+        raise UsageError(f"{where}: {_quote(text)} is not a number; feature columns must hold numbers "
                          "(only the target column may hold text labels)")
     return number
 
@@ -219,10 +209,10 @@ def _cell(where: str, text: str) -> float | None:
         raise UsageError(f"{where}: the value is empty; every row needs a value in every column")
     number = _number(text)
     if number is not None and not math.isfinite(number):
-        raise UsageError(f"{where}: {text!r} is not a finite number; "
+        raise UsageError(f"{where}: {_quote(text)} is not a finite number; "
                          "NaN and infinite values are not accepted")
     if number is not None and abs(number) > FLOAT32_MAX:
-        raise UsageError(f"{where}: {text!r} is too large; values are float32, "
+        raise UsageError(f"{where}: {_quote(text)} is too large; values are float32, "
                          f"within ±{FLOAT32_MAX:.7g}")
     return number
 
@@ -235,3 +225,11 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def _quote(text: str) -> str:
+    """A cell as messages show it: quoted if short and printable, else only its length
+    (a message never carries a long stretch of a file: it may not be a CSV file at all)."""
+    if len(text) <= MAX_SHOWN_CELL and text.isprintable():
+        return repr(text)
+    return f"a value of {len(text)} characters"
