@@ -13,8 +13,9 @@ import click
 
 from nnfw.cli_common import printable, table
 from nnfw.complexity import Complexity, describe_complexity
+from nnfw.output import echo
 from nnfw.rundir import json_text
-from nnfw.runs import DIVERGED, FINISHED, Run, find_run, find_runs
+from nnfw.runs import DIVERGED, FINISHED, UNREADABLE, Run, find_run, find_runs
 from nnfw.settings import SCALAR_BY_NAME, SLOTS
 
 DEFAULT_OUT = SCALAR_BY_NAME["out"].default
@@ -36,10 +37,10 @@ def runs(out: str, as_json: bool, last: int | None) -> None:
     if last is not None:
         found = found[-last:]
     if as_json:
-        click.echo(json_text([run.record() for run in found], indent=2))
+        echo(json_text([run.record() for run in found], indent=2))
         return
     if not found:
-        click.echo(f"no runs under {out!r}")
+        echo(f"no runs under {out!r}")
         return
     rows: list[tuple[str, ...]] = []
     group = None
@@ -88,7 +89,7 @@ def _status(run: Run, long: bool = False) -> str:
         if where.get("non_finite"):
             text += ": " + ", ".join(map(str, where["non_finite"])) + " went non-finite"
         return text + (f" ({where['cause']})" if where.get("cause") else "")
-    if long and run.problem and run.status != FINISHED:
+    if (long or run.status == UNREADABLE) and run.problem and run.status != FINISHED:
         return f"{run.status}: {run.problem}"
     return run.status
 
@@ -103,9 +104,9 @@ def show(run_name: str, out: str, as_json: bool) -> None:
     --out, or a unique prefix or suffix of one (such as its time stamp)."""
     run = find_run(out, run_name)
     if as_json:
-        click.echo(json_text(run.details(), indent=2))
+        echo(json_text(run.details(), indent=2))
         return
-    click.echo(printable("\n".join(_describe(run))))
+    echo(printable("\n".join(_describe(run))))
 
 
 def _provenance_lines(provenance: dict[str, Any]) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nnfw.errors import UsageError
+from nnfw.files import CONFIG_LIMIT, read_text
 
 SETTINGS = "settings.toml"  # every resolved setting of a run; in its directory from the start
 PROVENANCE = "provenance.json"  # what produced the run: versions, and each plugin's distribution
@@ -59,8 +60,12 @@ def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | No
         raise
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a whole file or nothing: a temporary file in the same folder, then a rename."""
+def write_atomic(path: Path, data: str | bytes, keep: Path | None = None) -> None:
+    """Write a whole file or nothing: a temporary file in the same folder, then a rename.
+
+    The temporary file gets a new name, created exclusively (never a file or link that
+    was there). With ``keep``, the file being replaced is first renamed to ``keep``.
+    """
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -69,6 +74,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if keep is not None and (path.exists() or path.is_symlink()):
+            os.replace(path, keep)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -94,6 +101,20 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def read_json(path: Path) -> Any:
+    """A run file's JSON value (a regular file, at most 1 MiB); a UsageError names the file
+    and what is wrong with it (never what it holds)."""
+    text = read_text(path, CONFIG_LIMIT, str(path))
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise UsageError(f"{path}: nested too deeply to be a file nnfw wrote") from None
+    except ValueError as exc:  # not JSON, or a number of over 4300 digits
+        position = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
+            exc, json.JSONDecodeError) else ""
+        raise UsageError(f"{path}: not valid JSON{position}") from None
 
 
 def write_json(path: Path, value: Any) -> None:

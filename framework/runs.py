@@ -13,7 +13,6 @@ than its settings ask for (and no divergence) was interrupted.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import time
 import tomllib
@@ -22,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from nnfw.errors import UsageError
-from nnfw.rundir import PROVENANCE, SETTINGS
+from nnfw.files import CONFIG_LIMIT, read_text
+from nnfw.rundir import PROVENANCE, SETTINGS, read_json
 from nnfw.settings import SLOTS
 
 SUMMARY = "summary.json"
@@ -56,8 +56,8 @@ class Run:
         """What produced the run (versions, each plugin's distribution), as ``provenance.json``
         records it; empty when it is missing or unreadable (runs of older nnfw versions)."""
         try:
-            found = json.loads((self.path / PROVENANCE).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+            found = read_json(self.path / PROVENANCE)
+        except UsageError:
             return {}
         return found if isinstance(found, dict) else {}
 
@@ -126,16 +126,18 @@ def read_run(path: Path, name: str | None = None, comparison: str | None = None)
     """The run in ``path``, finished or not; None when the folder is not a run (or is a comparison)."""
     name = name or path.name
     summary_file = path / SUMMARY
-    if summary_file.is_file():
+    if summary_file.exists() or summary_file.is_symlink():
         run = Run(path, name, comparison, FINISHED)
         try:
-            summary = json.loads(summary_file.read_text(encoding="utf-8"))
-            if not isinstance(summary, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            run.status, run.problem = UNREADABLE, f"{SUMMARY}: {exc}"
+            summary = read_json(summary_file)
+        except UsageError as exc:
+            run.status, run.problem = UNREADABLE, _relative(str(exc), path)
         else:
-            run.summary = summary
+            problem = summary_problem(summary)
+            if problem:
+                run.status, run.problem = UNREADABLE, f"{SUMMARY}: {problem}"
+            else:
+                run.summary = summary
     elif is_comparison(path):
         return None
     elif any((path / f).exists() for f in RUN_FILES) or STAMP.match(path.name):
@@ -147,6 +149,38 @@ def read_run(path: Path, name: str | None = None, comparison: str | None = None)
     if run.summary:
         run.status, run.problem = _outcome(run)
     return run
+
+
+# what each key of summary.json holds (see RunResult.summary), checked before anything reads it
+_SUMMARY_TYPES: dict[str, tuple[type, ...]] = {
+    "epochs_run": (int,), "final": (dict,), "diverged": (bool,), "interrupted": (bool,),
+    "divergence": (dict, type(None)), "train_seconds": (int, float), "run_dir": (str, type(None)),
+    "complexity": (dict,), "settings": (dict,), "weights": (dict,),
+}
+_DIVERGENCE_TYPES: dict[str, tuple[type, ...]] = {
+    "epoch": (int,), "step": (int,), "non_finite": (list,), "cause": (str,)}
+
+
+def summary_problem(summary: Any) -> str | None:
+    """What makes ``summary`` not a summary nnfw wrote, in a few words (None: nothing)."""
+    if not isinstance(summary, dict):
+        return "not a JSON object"
+    for table, types in ((summary, _SUMMARY_TYPES), (summary.get("divergence") or {}, _DIVERGENCE_TYPES)):
+        for key, accepted in types.items():
+            value = table.get(key)
+            if key in table and (not isinstance(value, accepted) or (
+                    isinstance(value, bool) and bool not in accepted)):
+                return f"{key!r} holds a {type(value).__name__}, not what nnfw writes there"
+    final = summary.get("final") or {}
+    if not all(isinstance(v, int | float | type(None)) and not isinstance(v, bool)
+               for v in final.values()):
+        return "'final' holds values that are not numbers"
+    return None
+
+
+def _relative(message: str, folder: Path) -> str:
+    """A file's message with the run directory's path left out (the row names the run)."""
+    return message.replace(f"{folder}/", "")
 
 
 def _outcome(run: Run) -> tuple[str, str | None]:
@@ -171,9 +205,13 @@ def _read_settings(run: Run) -> None:
             run.problem = run.problem or f"no {SETTINGS}"
         return
     try:
-        run.settings = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        run.problem = run.problem or f"{SETTINGS}: {exc}"
+        run.settings = tomllib.loads(read_text(file, CONFIG_LIMIT, SETTINGS))
+    except UsageError as exc:
+        run.problem = run.problem or str(exc)
+    except tomllib.TOMLDecodeError as exc:
+        run.problem = run.problem or f"{SETTINGS}: not valid TOML ({exc})"
+    except ValueError:  # Python refuses whole numbers of over 4300 digits
+        run.problem = run.problem or f"{SETTINGS}: holds a number too long to read"
 
 
 def is_comparison(path: Path) -> bool:
