@@ -1,34 +1,56 @@
-"""Checkpoints: the whole training state in one file, written atomically.
+"""Checkpoints: the whole training state in one file, written atomically, checked when read.
 
 One ``checkpoint.npz`` (numpy arrays, loaded with ``allow_pickle=False``) holds
 every model weight and optimizer variable (its step count included, so the
-learning-rate schedule resumes where it was) plus, as JSON, the history so far.
-Training draws no random numbers after the initial weights (no shuffling, no
-dropout), so this is all the state there is. Being one file replaced by a
-rename, a checkpoint is either the old one or the new one, never half of each.
+learning-rate schedule resumes where it was), the history so far as arrays, and
+a little JSON (names, shapes, divergence, training seconds). Training draws no
+random numbers after the initial weights (no shuffling, no dropout), so this is
+all the state there is. Being one file replaced by a rename, a checkpoint is
+either the old one or the new one, never half of each; the one it replaces is
+kept as ``checkpoint-previous.npz``, which a resume falls back to (with a
+warning) when the newest cannot be used.
+
+Everything read is checked before it is used: the file's size, each array's
+shape and type against the model's, finiteness, the history's length against the
+optimizer's step count. A checkpoint that fails is named with what is wrong,
+never with what it holds.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
+import warnings
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.errors import UsageError
+from nnfw.errors import NnfwWarning, UsageError
 from nnfw.loop import Divergence, History
 from nnfw.rundir import json_text, write_atomic
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from nnfw.loop import Trainer
 
 CHECKPOINT = "checkpoint.npz"
-FORMAT = 1
+PREVIOUS = "checkpoint-previous.npz"
+FORMAT = 2
+METRICS = tuple(vars(History()))  # loss, lr, test_loss, test_accuracy
+_META_LIMIT = 1 << 20
+_HEADER_BYTES = 4096  # what an .npy member holds beside its values, at most
+_MAX_HISTORY_BYTES = len(METRICS) * 8 * 2**31  # float64 values of up to 2**31 epochs
+
+
+class _Malformed(ValueError):
+    """What is wrong with a checkpoint, in words of nnfw's own (numpy's may quote the file)."""
 
 
 def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float) -> None:
-    """Write the trainer's state and history to ``run_dir/checkpoint.npz``, atomically."""
+    """Write the trainer's state and history to ``run_dir/checkpoint.npz``, atomically,
+    keeping the checkpoint it replaces as ``checkpoint-previous.npz``."""
     import numpy as np
 
     state = trainer.state
@@ -36,54 +58,186 @@ def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float) -> No
         "format": FORMAT,
         "names": [v.path for v in state],
         "shapes": [list(v.shape) for v in state],
-        "history": vars(trainer.history),
+        "epochs": trainer.history.epochs_run,
         "divergence": vars(trainer.divergence) if trainer.divergence else None,
         "train_seconds": train_seconds,
     }
     arrays: dict[str, Any] = {f"state_{i:04d}": np.asarray(v.numpy()) for i, v in enumerate(state)}
+    for name, values in vars(trainer.history).items():
+        arrays[f"history_{name}"] = np.asarray(values, dtype=np.float64)
     arrays["meta"] = np.frombuffer(json_text(meta).encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    write_atomic(run_dir / CHECKPOINT, buffer.getvalue())
+    write_atomic(run_dir / CHECKPOINT, buffer.getvalue(), keep=run_dir / PREVIOUS)
+
+
+def saved_epochs(run_dir: Path) -> int:
+    """How many epochs the newest checkpoint in ``run_dir`` holds."""
+    import numpy as np
+
+    with np.load(run_dir / CHECKPOINT, allow_pickle=False) as saved:
+        return int(json.loads(bytes(saved["meta"]).decode())["epochs"])
 
 
 def load_checkpoint(run_dir: Path, trainer: Trainer) -> float:
     """Restore the trainer from ``run_dir``'s checkpoint; return the training seconds so far.
 
-    A run stopped before its first checkpoint has none: then the trainer keeps the state it
-    was built with, which is the run's initial state (the weights come from its seeds), and
-    the run starts again from epoch 0.
+    When the newest checkpoint cannot be used (missing after a kill between its two
+    renames, unreadable, or failing a check) and the previous one can, the previous
+    one is used with a warning. A run stopped before its first checkpoint has none:
+    then the trainer keeps the state it was built with, which is the run's initial
+    state (the weights come from its seeds), and the run starts again from epoch 0.
     """
-    import numpy as np
-
-    path = run_dir / CHECKPOINT
-    if not path.is_file():
+    newest, previous = run_dir / CHECKPOINT, run_dir / PREVIOUS
+    if not _exists(newest) and not _exists(previous):
         return 0.0
+    problem = "it is missing"
+    if _exists(newest):
+        try:
+            return _restore(_read(newest, trainer), trainer)
+        except UsageError as exc:
+            if not _exists(previous):
+                raise UsageError(f"--resume: {exc}") from None
+            problem = str(exc).removeprefix(repr(str(newest))).lstrip(": ")
     try:
-        with np.load(path, allow_pickle=False) as saved:
-            meta = json.loads(bytes(saved["meta"]).decode())
-            values = [saved[f"state_{i:04d}"] for i in range(len(meta["names"]))]
-        saved_shapes = [list(shape) for shape in meta["shapes"]]
-        history = {k: [_number(x) for x in v] for k, v in meta["history"].items()}
-        divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
-        seconds = float(meta["train_seconds"])
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"--resume: {str(path)!r} cannot be read ({detail}); "
-                         "it is not a checkpoint nnfw wrote") from None
-    state = trainer.state
-    shapes = [list(v.shape) for v in state]
-    if meta.get("format") != FORMAT or saved_shapes != shapes:
-        raise UsageError(f"--resume: {str(path)!r} belongs to a different model "
-                         f"({len(saved_shapes)} arrays {saved_shapes[:3]}..., this one has "
-                         f"{len(shapes)} {shapes[:3]}...)")
-    for variable, value in zip(state, values, strict=True):
+        found = _read(previous, trainer)
+    except UsageError as exc:
+        raise UsageError(f"--resume: {newest.name} cannot be used ({problem}), nor can the "
+                         f"previous one: {exc}") from None
+    warnings.warn(f"{newest} cannot be used ({problem}); resuming from {previous.name}, "
+                  f"{found[1].epochs_run} epochs", NnfwWarning, stacklevel=2)
+    return _restore(found, trainer)
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+_Found = tuple[list[Any], History, Divergence | None, float]
+
+
+def _restore(found: _Found, trainer: Trainer) -> float:
+    values, history, divergence, seconds = found
+    for variable, value in zip(trainer.state, values, strict=True):
         variable.assign(value)
-    trainer.history = History(**history)
+    trainer.history = history
     trainer.divergence = divergence
     return seconds
 
 
-def _number(value: Any) -> float:
-    """JSON null (a non-finite value when saved) back to NaN."""
-    return float("nan") if value is None else float(value)
+def _read(path: Path, trainer: Trainer) -> _Found:
+    """The checkpoint in ``path``, checked against the trainer; a UsageError says what is wrong."""
+    import numpy as np
+
+    from nnfw.files import read_bytes
+
+    state = trainer.state
+    expected = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in state)
+    data = read_bytes(path, expected + _META_LIMIT + _MAX_HISTORY_BYTES, repr(str(path)))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+        if any(info.compress_type != zipfile.ZIP_STORED for info in members):
+            raise _Malformed("it holds compressed members, which nnfw never writes")
+        sizes = {info.filename.removesuffix(".npy"): info.file_size for info in members}
+        if sizes.get("meta", _META_LIMIT + 1) > _META_LIMIT + _HEADER_BYTES:
+            raise _Malformed("no description of its contents")
+        with np.load(io.BytesIO(data), allow_pickle=False) as saved:
+            meta = json.loads(bytes(saved["meta"]).decode())
+            _check_meta(path, meta, trainer)
+            values = [_array(saved, sizes, f"state_{i:04d}", v.shape, v.dtype)
+                      for i, v in enumerate(state)]
+            history = _history(saved, sizes, meta)
+    except UsageError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError,
+            zipfile.BadZipFile) as exc:
+        raise UsageError(f"{str(path)!r} cannot be read ({_reason(exc)}); it is not a "
+                         "checkpoint nnfw wrote") from None
+    _check_values(path, values, history, trainer)
+    divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
+    return values, history, divergence, float(meta["train_seconds"])
+
+
+def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _Malformed("not of the format this nnfw writes")
+    shapes = [list(v.shape) for v in trainer.state]
+    if meta.get("shapes") != shapes:
+        saved = meta.get("shapes")
+        count = len(saved) if isinstance(saved, list) else "?"
+        raise UsageError(f"{str(path)!r} belongs to a different model ({count} arrays, this one has "
+                         f"{len(shapes)} of other shapes)")
+    epochs, seconds = meta.get("epochs"), meta.get("train_seconds")
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or not 0 <= epochs < 2**31:
+        raise _Malformed("its epoch count is not a whole number of epochs")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not (
+            math.isfinite(seconds) and seconds >= 0):
+        raise _Malformed("its training time is not a number of seconds")
+    divergence = meta.get("divergence")
+    if divergence is not None and not (
+            isinstance(divergence, dict) and set(divergence) == {"epoch", "step", "non_finite", "cause"}
+            and all(isinstance(divergence[k], int) and not isinstance(divergence[k], bool)
+                    for k in ("epoch", "step"))
+            and isinstance(divergence["non_finite"], list)
+            and all(isinstance(item, str) for item in divergence["non_finite"])
+            and isinstance(divergence["cause"], str)):
+        raise _Malformed("its divergence record is malformed")
+
+
+def _array(saved: Any, sizes: dict[str, int], key: str, shape: Any, dtype: Any) -> np.ndarray:
+    """One member, checked for its declared size before it is read, then for shape and type."""
+    import numpy as np
+
+    wanted = np.dtype(dtype)
+    if sizes.get(key, -1) > int(np.prod(shape)) * wanted.itemsize + _HEADER_BYTES:
+        raise _Malformed(f"{key} is larger than the model's variable")
+    value = saved[key]
+    if value.shape != tuple(shape) or value.dtype != wanted:
+        raise _Malformed(f"{key} is {value.dtype} {value.shape}, the model's is {wanted} {tuple(shape)}")
+    return value
+
+
+def _history(saved: Any, sizes: dict[str, int], meta: dict[str, Any]) -> History:
+    epochs = meta["epochs"]
+    columns = {}
+    for name in METRICS:
+        key = f"history_{name}"
+        if sizes.get(key, -1) > 8 * epochs + _HEADER_BYTES:
+            raise _Malformed(f"its history of {name} is longer than its {epochs} epochs")
+        values = saved[key]
+        if values.dtype != "float64" or values.ndim != 1:
+            raise _Malformed(f"its history of {name} is not a list of numbers")
+        columns[name] = values.tolist()
+    if len(columns["loss"]) != epochs:
+        raise _Malformed(f"its history holds {len(columns['loss'])} epochs, not {epochs}")
+    return History(**columns)
+
+
+def _check_values(path: Path, values: list[Any], history: History, trainer: Trainer) -> None:
+    """The state and history agree with each other and with how the trainer trains."""
+    import numpy as np
+
+    epochs = history.epochs_run
+    for name, column in vars(history).items():
+        if len(column) not in ((epochs, 0) if name.startswith("test") else (epochs,)):
+            raise UsageError(f"{str(path)!r} is not usable: its history of {name} has {len(column)} epochs, the "
+                             f"loss has {epochs}; the file was cut or edited")
+    where = next((i for i, v in enumerate(trainer.state) if v is trainer.optimizer.iterations), None)
+    steps = int(values[where]) if where is not None else epochs * trainer.steps_per_epoch
+    if steps != epochs * trainer.steps_per_epoch:
+        raise UsageError(f"{str(path)!r} is not usable: its optimizer took {steps} steps, but its history holds "
+                         f"{epochs} epochs of {trainer.steps_per_epoch}; the file was cut or edited")
+    if trainer.stop_on_nan:  # a run that stops at a non-finite step keeps finite weights
+        for variable, value in zip(trainer.state, values, strict=True):
+            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                raise UsageError(f"{str(path)!r} is not usable: {variable.path} holds values that are not finite; "
+                                 "this run keeps finite weights (on-nan stop)")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, _Malformed):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "a part is missing"
+    return f"{type(exc).__name__}: not a complete numpy archive"

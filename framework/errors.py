@@ -26,3 +26,8 @@ class PluginError(NnfwError):
     """A plugin broke: it failed to import, raised in a hook or registered something invalid."""
 
     exit_code = 3
+
+
+class NnfwWarning(UserWarning):
+    """Something a person should know that did not stop the work (the CLI prints it as one
+    line, ``nnfw: warning: ...``)."""
