@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,10 @@ class Param:
     ``bounds`` is an interval written as in mathematics: ``"(0, 1]"`` means
     0 < value <= 1, ``"[0, inf)"`` means value >= 0. ``choices`` limits a text
     value to a fixed set. The type is taken from ``default`` unless given.
+    ``file`` marks a text parameter that names a file the entry reads (a data
+    set's CSV): its value is made absolute when checked, and a run records the
+    file's size and hash, so that resuming it elsewhere, or after the file
+    changed, is refused instead of training on other data.
     """
 
     name: str
@@ -32,6 +37,7 @@ class Param:
     type: type | None = None
     bounds: str | None = None
     choices: tuple[str, ...] | None = None
+    file: bool = False
     _interval: tuple[float, float, bool, bool] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -39,6 +45,8 @@ class Param:
             object.__setattr__(self, "type", type(self.default))
         if self.type not in _TYPES:
             raise ValueError(f"parameter {self.name!r}: type must be one of float, int, bool, str")
+        if self.file and self.type is not str:
+            raise ValueError(f"parameter {self.name!r}: a file parameter has type str")
         object.__setattr__(self, "_interval", _parse_bounds(self.bounds) if self.bounds else None)
 
     def check_default(self, owner: str) -> None:
@@ -108,7 +116,15 @@ class Param:
         interval = self._interval or (_FINITE if self.type is float else None)
         if interval and not _inside(value, interval):
             raise UsageError(f"{label}: {_show(value)} is out of range; accepted: {self.accepts}")
+        if self.file and value.strip():
+            return absolute_path(value)
         return value
+
+
+def absolute_path(text: str) -> str:
+    """A path as an absolute one (``~`` expanded), without resolving links, so that it names
+    the same file from any working directory."""
+    return os.path.abspath(os.path.expanduser(text))
 
 
 def _show(value: Any) -> str:

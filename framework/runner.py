@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from nnfw.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import NnfwError, UsageError
+from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.model import build, build_model, plan_targets
 from nnfw.registry import Registry
@@ -23,6 +24,7 @@ from nnfw.rundir import (
     SETTINGS,
     create_run_dir,
     json_text,
+    read_json,
     save_model_atomic,
     write_csv,
     write_json,
@@ -101,6 +103,10 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     if strategy is None:
         strategy = start_strategy(settings, registry)  # first: it may configure devices
     chief = strategy.extended.should_checkpoint
+    writes = chief and (resume is not None or out is not None)
+    if resume is not None:  # before any plugin reads a file: the run's own data, or nothing
+        verify_files(settings, registry, _recorded(resume).get(FILES), str(resume))
+    files = fingerprints(settings, registry) if writes and resume is None else {}
     data = build(settings, registry, "dataset")
     targets = plan_targets(data, settings.choices["loss"], registry)
     rows = len(data.x_train)
@@ -145,7 +151,8 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     elif out is not None:
         run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}",
                                  {SETTINGS: settings_text(settings),
-                                  PROVENANCE: json_text(provenance(settings, registry), indent=2)})
+                                  PROVENANCE: json_text({**provenance(settings, registry), FILES: files},
+                                                         indent=2)})
     else:
         run_dir = None
     keeper = _Checkpoints(run_dir, trainer, settings.scalars["checkpoint-seconds"])
@@ -274,6 +281,14 @@ class _Checkpoints:
             save_checkpoint(self.run_dir, self.trainer, train_seconds)
             self._last = time.monotonic()
             self.saved_epochs = self.trainer.history.epochs_run
+
+
+def _recorded(run_dir: Path) -> dict[str, Any]:
+    """A run directory's provenance.json (empty when it has none: runs of older versions)."""
+    if not (run_dir / PROVENANCE).exists():
+        return {}
+    found = read_json(run_dir / PROVENANCE)
+    return found if isinstance(found, dict) else {}
 
 
 def provenance(settings: Settings, registry: Registry) -> dict[str, Any]:
