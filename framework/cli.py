@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
-from nnfw.errors import STRICT_ENV, NnfwError, UsageError
+from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError
+from nnfw.output import echo, stdout_kept_for_nnfw
 from nnfw.registry import ALLOW_ENV, BUILT_IN, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.settings import parse_hidden
@@ -71,17 +73,17 @@ def list_plugins(as_json: bool, requirements: bool) -> None:
     if requirements:
         lines = sorted({f"{r['distribution']}=={r['version']}" for r in records
                         if r["distribution"] and r["version"] and r["distribution"] != BUILT_IN})
-        click.echo("\n".join(lines) if lines else "# no third-party plugins are installed")
+        echo("\n".join(lines) if lines else "# no third-party plugins are installed")
         return
     if as_json:
-        click.echo(json.dumps(records, indent=2))
+        echo(json.dumps(records, indent=2))
         return
     rows = [(r["name"], r["distribution"] or "-", r["version"] or "-", r["status"],
              "; ".join(f"{kind}: {', '.join(names)}" for kind, names in r["provides"].items()))
             for r in records]
     table(("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES"), rows)
     for line in registry.problems():
-        click.echo(line)
+        echo(line)
 
 
 @cli.command("list")
@@ -118,7 +120,7 @@ def describe(name: str, kind: str | None) -> None:
     if not found:
         every = {e.name for k in kinds for e in registry.entries(k)}
         raise UsageError(unknown_name_message("nothing is called", name, every))
-    click.echo(printable("\n\n".join(_describe(entry, registry) for entry in found)))
+    echo(printable("\n\n".join(_describe(entry, registry) for entry in found)))
 
 
 def _describe(entry: Entry, registry: Registry) -> str:
@@ -150,8 +152,8 @@ def new_plugin_command(folder: str, kind: str, name: str | None) -> None:
     from nnfw.scaffold import new_plugin
 
     written = new_plugin(folder, PLURALS.get(kind, kind), name)
-    click.echo("\n".join(f"wrote {path}" for path in written))
-    click.echo(f"next: pip install '{folder}[test]' && python -m pytest {folder}/tests "
+    echo("\n".join(f"wrote {path}" for path in written))
+    echo(f"next: pip install '{folder}[test]' && python -m pytest {folder}/tests "
                f"&& nnfw list-plugins")
 
 
@@ -164,7 +166,7 @@ def new_plugin_command(folder: str, kind: str, name: str | None) -> None:
 def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool) -> None:
     """Layers, parameters and multiply-adds of a dense network, as the lecture counts them."""
     counts = dense_complexity([inputs, *parse_hidden(hidden), outputs], bias)
-    click.echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
+    echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
 
 
 @cli.command("train", context_settings={"ignore_unknown_options": True,
@@ -193,9 +195,9 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
                               strategy=strategy)
     summary = result.summary()
     if as_json:
-        click.echo(json_text(summary))
+        echo(json_text(summary))
     else:
-        click.echo(_report(summary))
+        echo(_report(summary))
     if result.divergence is not None:
         click.echo(f"nnfw: {_divergence_line(result, registry)}", err=True)
         ctx.exit(EXIT_DIVERGED)
@@ -238,18 +240,39 @@ for command in (plot, compare, runs, show):
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; print nnfw errors as one line and exit with their code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with stdout_kept_for_nnfw(), warnings.catch_warnings():
+        warnings.simplefilter("always", NnfwWarning)
+        warnings.showwarning = _warning_line
+        code = _run(argv)
+    sys.exit(code or 0)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """The command's exit code; every failure a user or a plugin can cause is one line."""
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="nnfw",
-                        standalone_mode=False)
+        return cli.main(args=list(argv) if argv is not None else None, prog_name="nnfw",
+                        standalone_mode=False) or 0
     except click.exceptions.Exit as exc:
-        code = exc.exit_code
+        return exc.exit_code
     except click.ClickException as exc:
-        click.echo(f"nnfw: error: {exc.format_message()}", err=True)
-        code = 2
+        message, code = exc.format_message(), 2
     except NnfwError as exc:
-        click.echo(f"nnfw: error: {exc}", err=True)
-        code = exc.exit_code
+        message, code = str(exc), exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C outside training: nothing to save
         click.echo("nnfw: interrupted", err=True)
-        code = 130
-    sys.exit(code or 0)
+        return 130
+    except OSError as exc:  # the disk is full, a folder vanished: what failed, and where
+        where = f"{exc.filename}: " if exc.filename else ""
+        message, code = f"{where}{exc.strerror or exc}; files written before are intact", 1
+    click.echo(printable(f"nnfw: error: {message}"), err=True)
+    return code
+
+
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Show nnfw's warnings as one line each; others as Python shows them."""
+    if issubclass(category, NnfwWarning):
+        click.echo(printable(f"nnfw: warning: {message}"), err=True)
+    else:
+        click.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(),
+                   err=True)
