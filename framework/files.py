@@ -74,13 +74,20 @@ def read_data_text(path: str | Path, label: str | None = None) -> str:
     """The text of a data file a data set plugin reads (at most 4 GiB, a regular file):
     the way for plugins to read the files users name; messages start with ``label``
     (default: the path)."""
-    return read_text(path, DATA_LIMIT, label or str(path))
+    return read_text(path, DATA_LIMIT, label or shown_path(path))
 
 
 def fingerprint(path: str | Path, limit: int = DATA_LIMIT) -> dict[str, object]:
     """What identifies a file's content: its size and SHA-256 (read as :func:`read_bytes`)."""
-    data = read_bytes(path, limit, str(path))
+    data = read_bytes(path, limit, shown_path(path))
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as a one-line message shows it: as it is, or quoted when it holds a new line
+    or another character that is not printable."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -11,7 +12,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from nnfw.files import CONFIG_LIMIT, read_text
 
 SETTINGS = "settings.toml"  # every resolved setting of a run; in its directory from the start
 PROVENANCE = "provenance.json"  # what produced the run: versions, and each plugin's distribution
+SUMMARY = "summary.json"  # written last: a run with one is finished (or stopped and saved)
 
 
 def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:
@@ -60,6 +62,37 @@ def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | No
         raise
 
 
+LOCK = ".lock"  # held by the one process that writes a run directory
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold the run directory for writing: a second writer (two resumes of one run) gets a
+    UsageError naming the process that holds it. The lock is the kernel's (``flock``), so a
+    killed holder releases it; the lock file is opened without following links."""
+    import fcntl
+
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(run_dir / LOCK, flags, 0o666 & ~_umask())
+    except OSError as exc:
+        raise UsageError(f"{run_dir}: cannot hold the run for writing ({exc.strerror or exc})"
+                         ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise UsageError(f"{run_dir} is being written by {who} (another nnfw train or "
+                             "--resume of this run); wait for it to end or stop it") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def write_atomic(path: Path, data: str | bytes, keep: Path | None = None) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, then a rename.
 
@@ -77,6 +110,9 @@ def write_atomic(path: Path, data: str | bytes, keep: Path | None = None) -> Non
         if keep is not None and (path.exists() or path.is_symlink()):
             os.replace(path, keep)
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, say: name the file the run could not write
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -17,15 +17,20 @@ from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import NnfwError, UsageError
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
-from nnfw.model import build, build_model, plan_targets
+from nnfw.memory import check_memory
+from nnfw.model import Targets, build, build_model, plan_targets
 from nnfw.registry import Registry
 from nnfw.rundir import (
+    LOCK,
     PROVENANCE,
     SETTINGS,
+    SUMMARY,
     create_run_dir,
     json_text,
     read_json,
+    run_lock,
     save_model_atomic,
+    write_atomic,
     write_csv,
     write_json,
 )
@@ -92,21 +97,43 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     nothing), or continue the run in ``resume`` up to the settings' epochs.
 
     ``strategy`` is the settings' strategy when the caller started it already
-    (:func:`start_strategy`); only the chief worker of a cluster writes anything.
+    (:func:`start_strategy`); only the chief worker of a cluster writes anything,
+    and only one process at a time writes a run directory.
 
     Checkpoints go to the run directory every ``checkpoint-seconds`` and at the end;
-    SIGINT or SIGTERM stops training after the current chunk, saves everything
-    and raises :class:`Interrupted`.
+    SIGINT or SIGTERM stops training after the current chunk (or after the final
+    writes, if it comes during them), saves everything and raises :class:`Interrupted`.
     """
-    import tensorflow as tf
-
     if strategy is None:
         strategy = start_strategy(settings, registry)  # first: it may configure devices
     chief = strategy.extended.should_checkpoint
-    writes = chief and (resume is not None or out is not None)
-    if resume is not None:  # before any plugin reads a file: the run's own data, or nothing
-        verify_files(settings, registry, _recorded(resume).get(FILES), str(resume))
-    files = fingerprints(settings, registry) if writes and resume is None else {}
+    with contextlib.ExitStack() as held:
+        if resume is not None and chief:
+            held.enter_context(run_lock(resume))
+            verify_files(settings, registry, _recorded(resume).get(FILES), str(resume))
+        files = fingerprints(settings, registry) if chief and out is not None and resume is None else {}
+        plan = plan_run(settings, registry, strategy, resumed=resume is not None)
+        trainer, seconds_before = _trainer(plan, registry, strategy, resume)
+        run_dir = _run_dir(plan.settings, registry, out, resume, files) if chief else None
+        if run_dir is not None and resume is None:
+            held.enter_context(run_lock(run_dir))
+        return _train(plan, trainer, seconds_before, run_dir, on_chunk)
+
+
+@dataclass
+class Plan:
+    """What a run is, worked out before anything is built: its data, sizes and arithmetic."""
+
+    settings: Settings  # with ``xla`` as the run does it
+    data: Dataset
+    targets: Targets
+    steps_per_epoch: int
+    complexity: Complexity
+
+
+def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: bool) -> Plan:
+    """The run's data and shape, checked (batch size against the rows, the model's size
+    against the memory there is), and whether it compiles with XLA."""
     data = build(settings, registry, "dataset")
     targets = plan_targets(data, settings.choices["loss"], registry)
     rows = len(data.x_train)
@@ -116,49 +143,74 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
         raise UsageError(f"batch-size: {batch_size} is larger than the {rows_text} "
                          f"of {data.name!r}; accepted: 1..{rows}")
     steps_per_epoch = -(-rows // batch_size)
-    tf.random.set_seed(settings.scalars["seed"])
-    sizes = [data.num_features, *settings.hidden, targets.units]
-    complexity = dense_complexity(sizes, settings.scalars["bias"])
-    epochs = settings.scalars["epochs"]
-    jit = use_xla(settings, strategy, resumed=resume is not None,
-                  steps=epochs * steps_per_epoch,
+    complexity = dense_complexity([data.num_features, *settings.hidden, targets.units],
+                                  settings.scalars["bias"])
+    check_memory(complexity.parameters, data, settings.scalars["hidden"])
+    jit = use_xla(settings, strategy, resumed=resumed,
+                  steps=settings.scalars["epochs"] * steps_per_epoch,
                   multiply_adds_per_epoch=complexity.multiply_adds * (rows + len(data.x_test)))
     settings = replace(settings, scalars={**settings.scalars, "xla": jit})  # what the run does
+    return Plan(settings, data, targets, steps_per_epoch, complexity)
+
+
+def _trainer(plan: Plan, registry: Registry, strategy: Any,
+             resume: Path | None) -> tuple[Trainer, float]:
+    """The model, optimizer and loss built in the strategy's scope, in a trainer; restored
+    from the run's checkpoint when resuming (with the training seconds it had)."""
+    import tensorflow as tf
+
+    settings, data = plan.settings, plan.data
+    tf.random.set_seed(settings.scalars["seed"])
     with strategy.scope():  # variables made here are kept in step on every replica
         try:
-            model = build_model(settings, registry, data.num_features, targets.units)
+            model = build_model(settings, registry, data.num_features, plan.targets.units)
         except tf.errors.ResourceExhaustedError:
             raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
                              "not fit in memory; use smaller --hidden layers") from None
         schedule_entry = registry.get("schedule", settings.choices["schedule"])
-        schedule = schedule_entry.create(settings.scalars["lr"], steps_per_epoch,
-                                         **schedule_entry.run_keywords({"epochs": epochs}),
+        schedule = schedule_entry.create(settings.scalars["lr"], plan.steps_per_epoch,
+                                         **schedule_entry.run_keywords(
+                                             {"epochs": settings.scalars["epochs"]}),
                                          **settings.params["schedule"])
         optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
             schedule, **settings.params["optimizer"])
-        loss = build(settings, registry, "loss")
-        trainer = Trainer(model, optimizer, loss,
-                          (data.x_train, data.y_train, data.x_test, data.y_test), targets,
-                          batch_size, stop_on_nan=settings.scalars["on-nan"] == "stop", jit=jit,
-                          strategy=strategy, exact=settings.scalars["exact"],
+        trainer = Trainer(model, optimizer, build(settings, registry, "loss"),
+                          (data.x_train, data.y_train, data.x_test, data.y_test), plan.targets,
+                          settings.scalars["batch-size"],
+                          stop_on_nan=settings.scalars["on-nan"] == "stop",
+                          jit=settings.scalars["xla"], strategy=strategy,
+                          exact=settings.scalars["exact"],
                           loss_reduction=registry.get("loss", settings.choices["loss"])
                           .extras["reduction"])
         seconds_before = load_checkpoint(resume, trainer) if resume is not None else 0.0
-    if not chief:  # another worker writes the run; this one writes nothing
-        run_dir: Path | None = None
-    elif resume is not None:
-        run_dir = resume
-    elif out is not None:
-        run_dir = create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}",
-                                 {SETTINGS: settings_text(settings),
-                                  PROVENANCE: json_text({**provenance(settings, registry), FILES: files},
-                                                         indent=2)})
-    else:
-        run_dir = None
-    keeper = _Checkpoints(run_dir, trainer, settings.scalars["checkpoint-seconds"])
-    remaining = epochs - trainer.history.epochs_run
+    return trainer, seconds_before
+
+
+def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
+             resume: Path | None, files: dict[str, Any]) -> Path | None:
+    """The directory the run writes: a new one under ``out``, or the resumed one, whose
+    settings then say the new target and whose summary goes until the run ends again."""
+    if resume is not None:
+        write_atomic(resume / SETTINGS, settings_text(settings))
+        (resume / SUMMARY).unlink(missing_ok=True)  # until rewritten, the run is unfinished
+        return resume
+    if out is None:
+        return None
+    return create_run_dir(out, f"{settings.choices['dataset']}-{settings.choices['optimizer']}",
+                          {SETTINGS: settings_text(settings), LOCK: "",
+                           PROVENANCE: json_text({**provenance(settings, registry), FILES: files},
+                                                 indent=2)})
+
+
+def _train(plan: Plan, trainer: Trainer, seconds_before: float, run_dir: Path | None,
+           on_chunk: Callable[[History], None] | None) -> RunResult:
+    """Train the remaining epochs, then write the run; a signal stops it between chunks."""
+    import tensorflow as tf
+
+    keeper = _Checkpoints(run_dir, trainer, plan.settings.scalars["checkpoint-seconds"])
+    remaining = plan.settings.scalars["epochs"] - trainer.history.epochs_run
     started = time.perf_counter()
-    with _stop_on_signals() as stop:
+    with _stop_on_signals() as stop:  # held through the final writes: they finish first
         def after_chunk(history: History) -> bool:
             if on_chunk is not None:
                 on_chunk(history)
@@ -172,15 +224,15 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
             if trainer.workers < 2:
                 raise
             raise LostWorker(exc, run_dir, keeper.saved_epochs) from None
-    result = RunResult(settings, trainer.history, trainer.divergence, seconds_before + seconds,
-                       complexity, model, data, run_dir,
-                       interrupted=stop.signum is not None)
-    if run_dir is not None:
-        keeper.save(result.train_seconds)
-        # outside the strategy's scope: the metric variables compile makes are the chief's
-        # own, for the saved model; made in the scope, they would wait for the other workers
-        model.compile(optimizer=optimizer, loss=loss)
-        write_run(result)
+        result = RunResult(plan.settings, trainer.history, trainer.divergence,
+                           seconds_before + seconds, plan.complexity, trainer.model, plan.data,
+                           run_dir, interrupted=stop.signum is not None)
+        if run_dir is not None:
+            keeper.save(result.train_seconds)
+            # outside the strategy's scope: the metric variables compile makes are the chief's
+            # own, for the saved model; made in the scope, they would wait for the other workers
+            trainer.model.compile(optimizer=trainer.optimizer, loss=trainer.loss)
+            write_run(result)
     if stop.signum is not None:
         raise Interrupted(stop.signum, trainer.history.epochs_run, run_dir)
     return result
@@ -327,7 +379,7 @@ def write_run(result: RunResult) -> None:
     save_model_atomic(result.model, result.run_dir / "model.keras")
     write_plots(result)
     write_tensorboard(result.run_dir / "tensorboard", result.history)
-    write_json(result.run_dir / "summary.json", result.summary())  # last: marks the run written
+    write_json(result.run_dir / SUMMARY, result.summary())  # last: marks the run written
 
 
 def write_plots(result: RunResult) -> None:

@@ -22,10 +22,9 @@ from typing import Any
 
 from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
-from nnfw.rundir import PROVENANCE, SETTINGS, read_json
+from nnfw.rundir import PROVENANCE, SETTINGS, SUMMARY, read_json
 from nnfw.settings import SLOTS
 
-SUMMARY = "summary.json"
 COMPARISON = "comparison.json"
 RUN_FILES = (SETTINGS, "history.csv", "model.keras")
 STAMP = re.compile(r"^(\d{8}-\d{6})(?:-|$)")

@@ -57,7 +57,9 @@ INT32_MAX = 2**31 - 1
 NONE = "none"
 
 SCALARS: tuple[Param, ...] = (
-    Param("lr", 0.1, "learning rate (the schedule's starting value)", bounds="(0, inf)"),
+    # a float32 that is neither 0 nor infinite, nor so small that it loses precision
+    Param("lr", 0.1, "learning rate (the schedule's starting value; a float32, within about "
+          "1.2e-38 to 3.4e38)", bounds="[1.1754944e-38, 3.4028234e38]"),
     # the training loop counts epochs in int32 tensors
     Param("epochs", 100, "passes over the training data", bounds=f"[1, {INT32_MAX}]"),
     Param("batch-size", 32, "rows per training step", bounds="[1, inf)"),

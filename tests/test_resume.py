@@ -18,6 +18,7 @@ import pytest
 
 import nnfw
 from nnfw.checkpoint import CHECKPOINT, saved_epochs
+from nnfw.rundir import LOCK
 
 OPTIMIZERS = ["sgd", "sgdm", "adagrad", "rmsprop", "adam"]
 
@@ -114,7 +115,7 @@ def test_kill_9_at_a_random_moment_leaves_a_run_that_loads_and_resumes(tmp_path:
     time.sleep(random.Random(seed).uniform(0.0, 1.5))
     process.kill()
     process.communicate()
-    leftovers = [p.name for p in run_dir.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in run_dir.iterdir() if p.name.startswith(".") and p.name != LOCK]
     assert all(name.endswith(".tmp") or ".tmp." in name for name in leftovers)
     tomllib.loads((run_dir / "settings.toml").read_text())
     done = epochs_done(run_dir)
@@ -226,5 +227,5 @@ def test_saving_the_model_never_writes_through_a_planted_link(tmp_path: Path) ->
     (run / ".model.tmp.keras").symlink_to(victim)  # the name nnfw once used for its temporary file
     nnfw.train(resume=str(run), epochs=6)
     assert victim.read_text() == "keep me\n"
-    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [".model.tmp.keras"]
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [LOCK, ".model.tmp.keras"]
     assert nnfw.load_model(str(run / "model.keras")).count_params() == 2
