@@ -1,0 +1,133 @@
+"""Limits and late faults (issue 17): one writer per run, signals during the final writes,
+a full disk, a model too big for memory, and resumed runs that say what they became."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_bad_input import one_error_line
+from test_cli import cli
+
+import nnfw
+from nnfw import runner
+from nnfw.checkpoint import CHECKPOINT, saved_epochs
+from nnfw.rundir import LOCK, SUMMARY, run_lock
+
+YOGURT = {"dataset": "yogurt", "loss": "mse", "xla": False}
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Path:
+    return nnfw.train(epochs=2, out=str(tmp_path / "runs"), **YOGURT).run_dir
+
+
+def hidden_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != LOCK)
+
+
+def test_a_second_writer_of_a_run_gets_one_line_naming_the_holder(
+        capsys: pytest.CaptureFixture[str], run: Path) -> None:
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    with run_lock(run):  # another nnfw resuming this run, as far as the second one can tell
+        message = one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "4"),
+                                 f"{run} is being written by process {os.getpid()}")
+        assert "wait for it to end" in message
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    code, _, err = cli(capsys, "train", "--resume", str(run), "--epochs", "4")  # released
+    assert code == 0, err
+
+
+def test_the_lock_file_is_never_followed_as_a_link(tmp_path: Path, run: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (run / LOCK).unlink()
+    (run / LOCK).symlink_to(victim)
+    with pytest.raises(nnfw.UsageError, match="cannot hold the run for writing"):
+        nnfw.train(resume=str(run), epochs=4)
+    assert victim.read_text() == "keep me\n"
+
+
+def test_sigterm_during_the_final_writes_finishes_them_then_stops(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = runner.write_run
+
+    def signalled_write(result: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while the run is being written
+        original(result)
+
+    monkeypatch.setattr(runner, "write_run", signalled_write)
+    code, _, err = cli(capsys, "train", "--epochs", "3", "--out", str(tmp_path), "--xla", "false")
+    assert code == 143, err
+    assert "interrupted by SIGTERM after epoch 2; everything is saved" in err
+    (written,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert json.loads((written / SUMMARY).read_text())["epochs_run"] == 3
+    assert hidden_files(written) == []  # no temporary file left behind
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_the_checkpoint_survives(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = runner.write_run
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def write_on_a_full_disk(result: Any) -> None:
+        monkeypatch.setattr("nnfw.rundir.os.fsync", full_disk)
+        original(result)
+
+    monkeypatch.setattr(runner, "write_run", write_on_a_full_disk)
+    code, _, err = cli(capsys, "train", "--epochs", "3", "--out", str(tmp_path), "--xla", "false",
+                       "--json")
+    (written,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    message = one_error_line((code, "", err), "No space left on device", "written before are intact",
+                             exit_code=1)
+    assert str(written / "history.csv") in message
+    assert hidden_files(written) == [] and saved_epochs(written) == 3
+    monkeypatch.undo()
+    assert nnfw.train(resume=str(written), epochs=5).history.epochs_run == 5
+
+
+def test_a_model_too_big_for_the_memory_left_is_one_line_before_anything_is_built(
+        tmp_path: Path) -> None:
+    limit = 12 << 30
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run([sys.executable, "-m", "nnfw", "train", "--hidden", "100000000",
+                           "--epochs", "1", "--out", str(tmp_path / "runs")],
+                          capture_output=True, text=True, preexec_fn=cap_memory, timeout=300)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr[-3000:]
+    assert "needs about" in lines[0] and "GiB are available" in lines[0]
+    assert "800,000,003 parameters" in lines[0]  # iris: 4 inputs, 1e8 hidden units, 3 outputs
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_resumed_run_says_its_new_target_and_is_unfinished_until_it_ends(
+        capsys: pytest.CaptureFixture[str], run: Path) -> None:
+    settings = nnfw.settings.resume_settings(nnfw.registry(), run, {"epochs": 50})
+
+    def killed(history: Any) -> None:
+        if history.epochs_run >= 10:
+            raise RuntimeError("killed")  # stands for a SIGKILL: nothing after this point runs
+
+    with pytest.raises(RuntimeError):
+        runner.run_training(settings, nnfw.registry(), resume=run, on_chunk=killed)
+    assert tomllib.loads((run / "settings.toml").read_text())["epochs"] == 50
+    assert not (run / SUMMARY).exists() and (run / CHECKPOINT).exists()
+    code, table, _ = cli(capsys, "runs", "--out", str(run.parent))
+    assert code == 0 and "unfinished" in table and "finished " not in table
+    code, _, err = cli(capsys, "train", "--resume", str(run))  # the new target, from its settings
+    assert code == 0, err
+    assert json.loads((run / SUMMARY).read_text())["epochs_run"] == 50
