@@ -221,18 +221,19 @@ def _check_values(path: Path, values: list[Any], history: History, trainer: Trai
     epochs = history.epochs_run
     for name, column in vars(history).items():
         if len(column) not in ((epochs, 0) if name.startswith("test") else (epochs,)):
-            raise UsageError(f"{str(path)!r} is not usable: its history of {name} has {len(column)} epochs, the "
-                             f"loss has {epochs}; the file was cut or edited")
+            raise UsageError(f"{str(path)!r} is not usable: its history of {name} has "
+                             f"{len(column)} epochs, the loss has {epochs}; the file was cut or edited")
     where = next((i for i, v in enumerate(trainer.state) if v is trainer.optimizer.iterations), None)
     steps = int(values[where]) if where is not None else epochs * trainer.steps_per_epoch
     if steps != epochs * trainer.steps_per_epoch:
-        raise UsageError(f"{str(path)!r} is not usable: its optimizer took {steps} steps, but its history holds "
-                         f"{epochs} epochs of {trainer.steps_per_epoch}; the file was cut or edited")
+        raise UsageError(f"{str(path)!r} is not usable: its optimizer took {steps} steps, but its "
+                         f"history holds {epochs} epochs of {trainer.steps_per_epoch}; the file "
+                         "was cut or edited")
     if trainer.stop_on_nan:  # a run that stops at a non-finite step keeps finite weights
         for variable, value in zip(trainer.state, values, strict=True):
             if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-                raise UsageError(f"{str(path)!r} is not usable: {variable.path} holds values that are not finite; "
-                                 "this run keeps finite weights (on-nan stop)")
+                raise UsageError(f"{str(path)!r} is not usable: {variable.path} holds values "
+                                 "that are not finite; this run keeps finite weights (on-nan stop)")
 
 
 def _reason(exc: BaseException) -> str:
