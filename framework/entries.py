@@ -75,23 +75,29 @@ class Entry:
                            **self.resolve({}))
 
     def create(self, *context: Any, **resolved: Any) -> Any:
-        """Call the factory with already checked hyperparameters.
+        """Call the factory with already checked hyperparameters; check what it returns.
 
         An nnfw error (bad input found by the plugin) passes through; any other
-        exception is a fault of the plugin and becomes a PluginError naming it
-        (or propagates as it is in strict mode, for plugin authors).
+        exception (``SystemExit`` and other ``BaseException``s included, Ctrl-C not) is a
+        fault of the plugin and becomes a PluginError naming it, as does a result that
+        breaks the kind's contract (or propagates as it is in strict mode, for plugin
+        authors). What the factory changed for the whole process is put back.
         """
-        try:
-            return self.factory(*context, **resolved)
-        except NnfwError:
-            raise
-        except Exception as exc:
-            if strict_from_env():
+        from nnfw.isolation import check_result, contained, describe
+
+        who = f"{self.kind} {self.name!r} of plugin {self.plugin!r}"
+        with contained(who):
+            try:
+                result = self.factory(*context, **resolved)
+            except (NnfwError, KeyboardInterrupt):
                 raise
-            text = str(exc).strip().splitlines()
-            detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-            raise PluginError(f"{self.kind} {self.name!r} of plugin {self.plugin!r} failed: {detail} "
-                              f"(NNFW_STRICT_PLUGINS=1 shows the traceback)") from exc
+            except BaseException as exc:
+                if strict_from_env():
+                    raise
+                raise PluginError(f"{who} failed: {describe(exc)} "
+                                  f"(NNFW_STRICT_PLUGINS=1 shows the traceback)") from exc
+        check_result(self, result)
+        return result
 
 
 # what a factory of each kind is called with before the declared hyperparameters, and the

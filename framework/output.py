@@ -28,16 +28,12 @@ def echo(text: str) -> None:
 def stdout_kept_for_nnfw() -> Iterator[None]:
     """Inside the block, whatever writes to stdout writes to stderr, except :func:`echo`."""
     real = sys.stdout
-    try:
-        on_descriptor_1 = real.fileno() == 1
-    except (AttributeError, OSError, ValueError):  # a test's capture object has no descriptor
-        on_descriptor_1 = False
-    saved = None
-    if on_descriptor_1:
+    own = _descriptor(real)
+    restore = None
+    if own is not None and _same_file(own, 1):  # Python's stdout is descriptor 1's file
         real.flush()
-        saved = os.dup(1)
-        real = os.fdopen(saved, "w", encoding=sys.stdout.encoding, errors="replace",
-                         closefd=False)
+        restore = os.dup(1)
+        real = os.fdopen(os.dup(own), "w", encoding=sys.stdout.encoding, errors="replace")
         os.dup2(2, 1)
     previous, sys.stdout = sys.stdout, sys.stderr
     _outputs.append(real)
@@ -47,6 +43,21 @@ def stdout_kept_for_nnfw() -> Iterator[None]:
         _outputs.remove(real)
         sys.stdout = previous
         real.flush()
-        if saved is not None:
-            os.dup2(saved, 1)
-            os.close(saved)
+        if restore is not None:
+            real.close()
+            os.dup2(restore, 1)
+            os.close(restore)
+
+
+def _descriptor(stream: IO[str]) -> int | None:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError):  # a test's capture object has no descriptor
+        return None
+
+
+def _same_file(a: int, b: int) -> bool:
+    try:
+        return os.path.samestat(os.fstat(a), os.fstat(b))
+    except OSError:
+        return False

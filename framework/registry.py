@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -19,7 +21,8 @@ import pluggy
 
 from nnfw import hookspecs
 from nnfw.entries import KINDS, Entry, make_entry
-from nnfw.errors import PluginError, UsageError
+from nnfw.errors import NnfwWarning, PluginError, UsageError
+from nnfw.isolation import contained, describe
 from nnfw.suggest import closest, unknown_name_message
 
 GROUP = "nnfw"
@@ -204,11 +207,6 @@ def _norm(name: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
 def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Iterable[str] = (),
                   strict: bool = False, allowed: Iterable[str] | None = None) -> Registry:
     """Load plugins (by default the installed ones) and collect what they register.
@@ -236,17 +234,20 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
             continue
         plugin = None
         try:
-            plugin = _load_timed(cand, record)
-            if manager.has_plugin(cand.name):
-                raise PluginError(f"the name {cand.name!r} is already used by another plugin")
-            manager.register(plugin, name=cand.name)
-            found, given = _collect(manager, plugin, cand.name)
-        except (Exception, SystemExit) as exc:  # a plugin may raise anything; keep the rest
+            with contained(f"plugin {cand.name!r}"):
+                plugin = _load_timed(cand, record)
+                if manager.has_plugin(cand.name):
+                    raise PluginError(f"the name {cand.name!r} is already used by another plugin")
+                manager.register(plugin, name=cand.name)
+                found, given = _collect(manager, plugin, cand.name)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a plugin may raise anything; keep the rest
             if strict:  # the error itself, with its traceback, and which plugin raised it
                 exc.add_note(f"(in plugin {cand.name!r}"
                              + (f" of {cand.distribution} {cand.version})" if cand.distribution else ")"))
                 raise
-            record.status, record.error = "error", _describe(exc)
+            record.status, record.error = "error", describe(exc)
             if plugin is not None and manager.is_registered(plugin):
                 manager.unregister(plugin)
             continue
@@ -261,6 +262,7 @@ def load_registry(candidates: Iterable[Candidate] | None = None, disabled: Itera
 
 
 HEAVY_MODULES = ("tensorflow", "keras", "torch", "jax")
+SLOW_IMPORT_SECONDS = 3.0  # a plugin still importing after this long is named while it loads
 
 
 def _load_timed(cand: Candidate, record: PluginRecord) -> object:
@@ -268,7 +270,16 @@ def _load_timed(cand: Candidate, record: PluginRecord) -> object:
     took), since every command, ``nnfw --help`` included, then waits for it."""
     before = {name for name in HEAVY_MODULES if name in sys.modules}
     start = time.perf_counter()
-    plugin = cand.load()
+    origin = f" ({cand.distribution} {cand.version})" if cand.distribution else ""
+    notice = threading.Timer(SLOW_IMPORT_SECONDS, warnings.warn, args=(
+        f"loading plugin {cand.name!r}{origin} is taking more than {SLOW_IMPORT_SECONDS:g} s; "
+        f"if it never ends, disable it with {DISABLE_ENV}={cand.name}", NnfwWarning))
+    notice.daemon = True
+    notice.start()
+    try:
+        plugin = cand.load()
+    finally:
+        notice.cancel()
     seconds = time.perf_counter() - start
     heavy = [name for name in HEAVY_MODULES if name in sys.modules and name not in before]
     if heavy:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from nnfw.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
-from nnfw.errors import NnfwError, UsageError
+from nnfw.errors import STRICT_ENV, NnfwError, PluginError, UsageError, strict_from_env
 from nnfw.inputs import FILES, fingerprints, verify_files
+from nnfw.isolation import blame, describe, keras_defaults_restored
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.memory import check_memory
 from nnfw.model import Targets, build, build_model, plan_targets
@@ -106,6 +107,32 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     """
     if strategy is None:
         strategy = start_strategy(settings, registry)  # first: it may configure devices
+    keras_defaults_restored("before this run")
+    try:
+        return _run(settings, registry, out, on_chunk, resume, strategy)
+    except (NnfwError, OSError):  # said in one line already; a full disk names its file
+        raise
+    except Exception as exc:
+        if strict_from_env():
+            raise
+        raise _failure(exc, settings, registry) from exc
+
+
+def _failure(exc: Exception, settings: Settings, registry: Registry) -> NnfwError:
+    """A failure during training as one line, naming the chosen entry whose code raised it."""
+    chosen = [registry.get(SLOTS[slot], name) for slot, name in settings.choices.items() if name]
+    entry = blame(exc, chosen)
+    hint = f"({STRICT_ENV}=1 shows the traceback)"
+    if entry is None:
+        return NnfwError(f"training failed: {describe(exc)} {hint}")
+    return PluginError(f"training failed in {entry.kind} {entry.name!r} of plugin "
+                       f"{entry.plugin!r}: {describe(exc)} {hint}")
+
+
+def _run(settings: Settings, registry: Registry, out: str | Path | None,
+         on_chunk: Callable[[History], None] | None, resume: Path | None,
+         strategy: Any) -> RunResult:
+    """The run itself: plan, build, train, write (see :func:`run_training`)."""
     chief = strategy.extended.should_checkpoint
     with contextlib.ExitStack() as held:
         if resume is not None and chief:
