@@ -35,7 +35,7 @@ class Progress:
         if self.quiet or not history.loss:
             return
         last = history.epochs_run - 1
-        metrics = {k: v for k, v in history.rows()[-1].items() if k != "epoch"}
+        metrics = history.final()
         if self._bar is not None:
             self._bar.update(history.epochs_run - self._bar.n)
             self._bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items()}, refresh=True)
