@@ -35,18 +35,30 @@ def raising_loader() -> Any:
     raise ImportError("no module named 'torch'")
 
 
+class Built(tuple):
+    """What a stand-in activation factory returns: its arguments, and callable (an
+    activation's contract)."""
+
+    def __call__(self, x: Any) -> Any:
+        return x
+
+
 def test_entries_are_found_by_kind_and_built_with_checked_hyperparameters() -> None:
     beta = Param("beta", 0.9, "smoothing", bounds="[0, 1)")
-    registry = load_registry([candidate("a", make_plugin("a", register_optimizers=optimizers(
-        "fast", params=(beta,))))])
-    entry = registry.get("optimizer", "fast")
-    assert entry.plugin == "a" and entry.description == "the fast optimizer"
-    assert entry.build(0.5, beta=0.5) == ("built", "fast", 0.5, {"beta": 0.5})
-    assert entry.build(0.5)[3] == {"beta": 0.9}
+
+    def register_activations(register: Any) -> None:
+        register("fast", lambda **kw: Built(("built", "fast", kw)), description="the fast one",
+                 params=(beta,))
+
+    registry = load_registry([candidate("a", make_plugin("a", register_activations=register_activations))])
+    entry = registry.get("activation", "fast")
+    assert entry.plugin == "a" and entry.description == "the fast one"
+    assert entry.build(beta=0.5) == ("built", "fast", {"beta": 0.5})
+    assert entry.build()[2] == {"beta": 0.9}
     with pytest.raises(UsageError, match=r"beta: 1\.5 is out of range; accepted: a number in \[0, 1\)"):
-        entry.build(0.5, beta=1.5)
+        entry.build(beta=1.5)
     with pytest.raises(UsageError, match="no hyperparameter 'betta'; did you mean 'beta'"):
-        entry.build(0.5, betta=0.5)
+        entry.build(betta=0.5)
 
 
 def test_load_order_is_sorted_whatever_order_plugins_come_in() -> None:
