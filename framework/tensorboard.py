@@ -109,7 +109,7 @@ def write_tensorboard(log_dir: str | Path, history: History) -> Path:
         tmp.mkdir()
         with TensorBoardLog(tmp) as log:
             log.update(history)
-        if target.exists():
+        if target.exists() or target.is_symlink():  # a link is moved aside, never followed
             os.replace(target, holder / "old")
         os.replace(tmp, target)
     finally:
