@@ -24,7 +24,7 @@ from nnfw.api import (
 )
 from nnfw.data import Dataset
 from nnfw.deadline import deadline
-from nnfw.errors import NnfwError, PluginError, UsageError
+from nnfw.errors import NnfwError, NnfwWarning, PluginError, UsageError
 from nnfw.files import read_data_text
 from nnfw.hookspecs import hookimpl
 from nnfw.params import Param
@@ -33,7 +33,7 @@ from nnfw.suggest import unknown_name_message
 __version__ = "0.1.0"
 
 __all__ = [
-    "Dataset", "NnfwError", "Param", "PluginError", "UsageError", "activation", "dataset",
+    "Dataset", "NnfwError", "NnfwWarning", "Param", "PluginError", "UsageError", "activation", "dataset",
     "deadline", "hookimpl", "initializer", "load_model", "loss", "optimizer", "read_data_text", "registry",
     "regularizer", "schedule", "strategy", "train", "unknown_name_message",
 ]

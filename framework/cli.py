@@ -34,6 +34,7 @@ from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError
 from nnfw.output import echo, stdout_kept_for_nnfw
+from nnfw.quiet import say
 from nnfw.registry import ALLOW_ENV, BUILT_IN, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.settings import parse_hidden
@@ -270,9 +271,10 @@ def _run(argv: Sequence[str] | None) -> int:
 
 def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
-    """Show nnfw's warnings as one line each; others as Python shows them."""
+    """Show nnfw's warnings as one line each, on the terminal's stderr even while TensorFlow's
+    start-up log is silenced (a strategy built then may warn); others as Python shows them."""
     if issubclass(category, NnfwWarning):
-        click.echo(printable(f"nnfw: warning: {message}"), err=True)
+        say(printable(f"nnfw: warning: {message}"))
     else:
         click.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(),
                    err=True)

@@ -34,6 +34,15 @@ def terminal_stderr() -> int:
     return _saved_stderr[0] if _saved_stderr else 2
 
 
+def say(line: str) -> None:
+    """Print a line on stderr, reaching the terminal even inside :func:`native_stderr_silenced`."""
+    if _saved_stderr:
+        sys.stderr.flush()
+        os.write(_saved_stderr[0], (line + "\n").encode(errors="replace"))
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
 def import_tensorflow_quietly(start: Callable[[], T] | None = None) -> T | None:
     """Import TensorFlow and start its devices with native logging hidden (CLI only).
 
