@@ -2,13 +2,14 @@
 
 One ``checkpoint.npz`` (numpy arrays, loaded with ``allow_pickle=False``) holds
 every model weight and optimizer variable (its step count included, so the
-learning-rate schedule resumes where it was), the history so far as arrays, and
-a little JSON (names, shapes, divergence, training seconds). Training draws no
-random numbers after the initial weights (no shuffling, no dropout), so this is
-all the state there is. Being one file replaced by a rename, a checkpoint is
-either the old one or the new one, never half of each; the one it replaces is
-kept as ``checkpoint-previous.npz``, which a resume falls back to (with a
-warning) when the newest cannot be used.
+learning-rate schedule resumes where it was) and a little JSON (names, shapes,
+divergence, training seconds, and how much of the history file it covers: the
+history is appended to ``checkpoint-history.f64``, see :mod:`nnfw.history_log`).
+Training draws no random numbers after the initial weights (no shuffling, no
+dropout), so this is all the state there is. Being one file replaced by a
+rename, a checkpoint is either the old one or the new one, never half of each;
+the one it replaces is kept as ``checkpoint-previous.npz``, which a resume falls
+back to (with a warning) when the newest cannot be used.
 
 Everything read is checked before it is used: the file's size, each array's
 shape and type against the model's, finiteness, the history's length against the
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import NnfwWarning, UsageError
+from nnfw.history_log import METRICS, HistoryLog, read_history
 from nnfw.loop import Divergence, History
 from nnfw.rundir import json_text, write_atomic
 
@@ -38,33 +40,33 @@ if TYPE_CHECKING:
 CHECKPOINT = "checkpoint.npz"
 PREVIOUS = "checkpoint-previous.npz"
 FORMAT = 2
-METRICS = tuple(vars(History()))  # loss, lr, test_loss, test_accuracy
 _META_LIMIT = 1 << 20
 _HEADER_BYTES = 4096  # what an .npy member holds beside its values, at most
-_MAX_HISTORY_BYTES = len(METRICS) * 8 * 2**31  # float64 values of up to 2**31 epochs
 
 
 class _Malformed(ValueError):
     """What is wrong with a checkpoint, in words of nnfw's own (numpy's may quote the file)."""
 
 
-def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float) -> None:
-    """Write the trainer's state and history to ``run_dir/checkpoint.npz``, atomically,
-    keeping the checkpoint it replaces as ``checkpoint-previous.npz``."""
+def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float, log: HistoryLog) -> None:
+    """Append the epochs since the last checkpoint to the history file (``log`` says what it
+    held), then write the trainer's state to ``run_dir/checkpoint.npz``, atomically, keeping
+    the checkpoint it replaces as ``checkpoint-previous.npz``."""
     import numpy as np
 
+    log.append(run_dir, trainer.history)
     state = trainer.state
     meta = {
         "format": FORMAT,
         "names": [v.path for v in state],
         "shapes": [list(v.shape) for v in state],
-        "epochs": trainer.history.epochs_run,
+        "epochs": log.rows,
+        "history_crc": log.crc,
+        "columns": list(trainer.history.columns()),
         "divergence": vars(trainer.divergence) if trainer.divergence else None,
         "train_seconds": train_seconds,
     }
     arrays: dict[str, Any] = {f"state_{i:04d}": np.asarray(v.numpy()) for i, v in enumerate(state)}
-    for name, values in vars(trainer.history).items():
-        arrays[f"history_{name}"] = np.asarray(values, dtype=np.float64)
     arrays["meta"] = np.frombuffer(json_text(meta).encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -79,8 +81,9 @@ def saved_epochs(run_dir: Path) -> int:
         return int(json.loads(bytes(saved["meta"]).decode())["epochs"])
 
 
-def load_checkpoint(run_dir: Path, trainer: Trainer) -> float:
-    """Restore the trainer from ``run_dir``'s checkpoint; return the training seconds so far.
+def load_checkpoint(run_dir: Path, trainer: Trainer) -> tuple[float, HistoryLog]:
+    """Restore the trainer from ``run_dir``'s checkpoint; return the training seconds so far
+    and what of the history file it covers (for the next save).
 
     When the newest checkpoint cannot be used (missing after a kill between its two
     renames, unreadable, or failing a check) and the previous one can, the previous
@@ -90,17 +93,17 @@ def load_checkpoint(run_dir: Path, trainer: Trainer) -> float:
     """
     newest, previous = run_dir / CHECKPOINT, run_dir / PREVIOUS
     if not _exists(newest) and not _exists(previous):
-        return 0.0
+        return 0.0, HistoryLog()
     problem = "it is missing"
     if _exists(newest):
         try:
-            return _restore(_read(newest, trainer), trainer)
+            return _restore(_read(newest, trainer, run_dir), trainer)
         except UsageError as exc:
             if not _exists(previous):
                 raise UsageError(f"--resume: {exc}") from None
             problem = str(exc).removeprefix(repr(str(newest))).lstrip(": ")
     try:
-        found = _read(previous, trainer)
+        found = _read(previous, trainer, run_dir)
     except UsageError as exc:
         raise UsageError(f"--resume: {newest.name} cannot be used ({problem}), nor can the "
                          f"previous one: {exc}") from None
@@ -113,19 +116,19 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-_Found = tuple[list[Any], History, Divergence | None, float]
+_Found = tuple[list[Any], History, Divergence | None, float, HistoryLog]
 
 
-def _restore(found: _Found, trainer: Trainer) -> float:
-    values, history, divergence, seconds = found
+def _restore(found: _Found, trainer: Trainer) -> tuple[float, HistoryLog]:
+    values, history, divergence, seconds, log = found
     for variable, value in zip(trainer.state, values, strict=True):
         variable.assign(value)
     trainer.history = history
     trainer.divergence = divergence
-    return seconds
+    return seconds, log
 
 
-def _read(path: Path, trainer: Trainer) -> _Found:
+def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
     """The checkpoint in ``path``, checked against the trainer; a UsageError says what is wrong."""
     import numpy as np
 
@@ -133,7 +136,8 @@ def _read(path: Path, trainer: Trainer) -> _Found:
 
     state = trainer.state
     expected = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in state)
-    data = read_bytes(path, expected + _META_LIMIT + _MAX_HISTORY_BYTES, repr(str(path)))
+    data = read_bytes(path, expected + _META_LIMIT + _HEADER_BYTES * (len(state) + 1),
+                      repr(str(path)))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -147,16 +151,20 @@ def _read(path: Path, trainer: Trainer) -> _Found:
             _check_meta(path, meta, trainer)
             values = [_array(saved, sizes, f"state_{i:04d}", v.shape, v.dtype)
                       for i, v in enumerate(state)]
-            history = _history(saved, sizes, meta)
     except UsageError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError,
             zipfile.BadZipFile) as exc:
         raise UsageError(f"{str(path)!r} cannot be read ({_reason(exc)}); it is not a "
                          "checkpoint nnfw wrote") from None
+    log = HistoryLog(meta["epochs"], meta["history_crc"])
+    try:
+        history = read_history(run_dir, log, meta["columns"])
+    except UsageError as exc:  # the history file, or this checkpoint's record of it, was changed
+        raise UsageError(f"{str(path)!r} is not usable: {exc}") from None
     _check_values(path, values, history, trainer)
     divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
-    return values, history, divergence, float(meta["train_seconds"])
+    return values, history, divergence, float(meta["train_seconds"]), log
 
 
 def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
@@ -174,6 +182,12 @@ def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
     if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not (
             math.isfinite(seconds) and seconds >= 0):
         raise _Malformed("its training time is not a number of seconds")
+    crc, columns = meta.get("history_crc"), meta.get("columns")
+    if not isinstance(crc, int) or isinstance(crc, bool) or not 0 <= crc < 2**32:
+        raise _Malformed("its history checksum is not a CRC-32")
+    if not isinstance(columns, list) or not set(columns) >= {"loss", "lr"} or not set(
+            columns) <= set(METRICS):
+        raise _Malformed("its list of history columns is not one nnfw writes")
     divergence = meta.get("divergence")
     if divergence is not None and not (
             isinstance(divergence, dict) and set(divergence) == {"epoch", "step", "non_finite", "cause"}
@@ -196,22 +210,6 @@ def _array(saved: Any, sizes: dict[str, int], key: str, shape: Any, dtype: Any) 
     if value.shape != tuple(shape) or value.dtype != wanted:
         raise _Malformed(f"{key} is {value.dtype} {value.shape}, the model's is {wanted} {tuple(shape)}")
     return value
-
-
-def _history(saved: Any, sizes: dict[str, int], meta: dict[str, Any]) -> History:
-    epochs = meta["epochs"]
-    columns = {}
-    for name in METRICS:
-        key = f"history_{name}"
-        if sizes.get(key, -1) > 8 * epochs + _HEADER_BYTES:
-            raise _Malformed(f"its history of {name} is longer than its {epochs} epochs")
-        values = saved[key]
-        if values.dtype != "float64" or values.ndim != 1:
-            raise _Malformed(f"its history of {name} is not a list of numbers")
-        columns[name] = values.tolist()
-    if len(columns["loss"]) != epochs:
-        raise _Malformed(f"its history holds {len(columns['loss'])} epochs, not {epochs}")
-    return History(**columns)
 
 
 def _check_values(path: Path, values: list[Any], history: History, trainer: Trainer) -> None:

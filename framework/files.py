@@ -9,9 +9,11 @@ Messages never hold what the file contains.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from nnfw.errors import UsageError
@@ -29,6 +31,31 @@ def read_bytes(path: str | Path, limit: int, label: str) -> bytes:
     device, a FIFO), cannot be read, or holds more than ``limit`` bytes (counted as it
     is read: files in ``/proc`` say they are empty).
     """
+    with _regular_file(path, label) as fd:
+        chunks, size = [], 0
+        while chunk := os.read(fd, min(limit + 1 - size, 16 * MiB)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise UsageError(f"{label}: larger than {_size(limit)}, the most nnfw reads "
+                                 "for such a file")
+        return b"".join(chunks)
+
+
+def read_prefix(path: str | Path, size: int, label: str) -> bytes:
+    """The first ``size`` bytes of the regular file ``path`` (checked as :func:`read_bytes`);
+    a UsageError when it is shorter."""
+    with _regular_file(path, label) as fd:
+        data = os.pread(fd, size, 0) if size else b""
+    if len(data) < size:
+        raise UsageError(f"{label}: {len(data)} bytes, shorter than the {size} expected; the file "
+                         "was cut")
+    return data
+
+
+@contextlib.contextmanager
+def _regular_file(path: str | Path, label: str) -> Iterator[int]:
+    """A descriptor of ``path`` opened for reading, never blocking, checked to be a regular file."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -47,14 +74,7 @@ def read_bytes(path: str | Path, limit: int, label: str) -> bytes:
             raise UsageError(f"{label}: is a directory, not a file")
         if not stat.S_ISREG(mode):
             raise UsageError(f"{label}: is not a regular file (a device, FIFO or socket)")
-        chunks, size = [], 0
-        while chunk := os.read(fd, min(limit + 1 - size, 16 * MiB)):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise UsageError(f"{label}: larger than {_size(limit)}, the most nnfw reads "
-                                 "for such a file")
-        return b"".join(chunks)
+        yield fd
     except OSError as exc:
         raise UsageError(f"{label}: cannot be read ({_reason(exc)})") from None
     finally:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from nnfw.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import STRICT_ENV, NnfwError, PluginError, UsageError, strict_from_env
+from nnfw.history_log import HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import blame, describe, keras_defaults_restored
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
@@ -140,11 +141,12 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
             verify_files(settings, registry, _recorded(resume).get(FILES), str(resume))
         files = fingerprints(settings, registry) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
-        trainer, seconds_before = _trainer(plan, registry, strategy, resume)
+        trainer, seconds_before, log = _trainer(plan, registry, strategy, resume)
         run_dir = _run_dir(plan.settings, registry, out, resume, files) if chief else None
         if run_dir is not None and resume is None:
             held.enter_context(run_lock(run_dir))
-        return _train(plan, trainer, seconds_before, run_dir, on_chunk)
+        return _train(plan, trainer, _Checkpoints(run_dir, trainer, log, plan.settings.scalars[
+            "checkpoint-seconds"]), seconds_before, on_chunk)
 
 
 @dataclass
@@ -181,9 +183,10 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
 
 
 def _trainer(plan: Plan, registry: Registry, strategy: Any,
-             resume: Path | None) -> tuple[Trainer, float]:
+             resume: Path | None) -> tuple[Trainer, float, HistoryLog]:
     """The model, optimizer and loss built in the strategy's scope, in a trainer; restored
-    from the run's checkpoint when resuming (with the training seconds it had)."""
+    from the run's checkpoint when resuming (with the training seconds it had, and what of
+    the history file its checkpoint covers)."""
     import tensorflow as tf
 
     settings, data = plan.settings, plan.data
@@ -209,8 +212,9 @@ def _trainer(plan: Plan, registry: Registry, strategy: Any,
                           exact=settings.scalars["exact"],
                           loss_reduction=registry.get("loss", settings.choices["loss"])
                           .extras["reduction"])
-        seconds_before = load_checkpoint(resume, trainer) if resume is not None else 0.0
-    return trainer, seconds_before
+        seconds_before, log = (load_checkpoint(resume, trainer) if resume is not None
+                               else (0.0, HistoryLog()))
+    return trainer, seconds_before, log
 
 
 def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
@@ -229,12 +233,12 @@ def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
                                                  indent=2)})
 
 
-def _train(plan: Plan, trainer: Trainer, seconds_before: float, run_dir: Path | None,
+def _train(plan: Plan, trainer: Trainer, keeper: _Checkpoints, seconds_before: float,
            on_chunk: Callable[[History], None] | None) -> RunResult:
     """Train the remaining epochs, then write the run; a signal stops it between chunks."""
     import tensorflow as tf
 
-    keeper = _Checkpoints(run_dir, trainer, plan.settings.scalars["checkpoint-seconds"])
+    run_dir = keeper.run_dir
     remaining = plan.settings.scalars["epochs"] - trainer.history.epochs_run
     started = time.perf_counter()
     with _stop_on_signals() as stop:  # held through the final writes: they finish first
@@ -344,8 +348,9 @@ def _stop_on_signals() -> Iterator[_StopRequest]:
 class _Checkpoints:
     """Saves the trainer's state to the run directory, at most every ``interval`` seconds."""
 
-    def __init__(self, run_dir: Path | None, trainer: Trainer, interval: float) -> None:
-        self.run_dir, self.trainer, self.interval = run_dir, trainer, interval
+    def __init__(self, run_dir: Path | None, trainer: Trainer, log: HistoryLog,
+                 interval: float) -> None:
+        self.run_dir, self.trainer, self.log, self.interval = run_dir, trainer, log, interval
         self._last = time.monotonic()
         self.saved_epochs: int | None = None  # epochs in the last checkpoint this run saved
 
@@ -357,7 +362,7 @@ class _Checkpoints:
     def save(self, train_seconds: float) -> None:
         """Save now."""
         if self.run_dir is not None:
-            save_checkpoint(self.run_dir, self.trainer, train_seconds)
+            save_checkpoint(self.run_dir, self.trainer, train_seconds, self.log)
             self._last = time.monotonic()
             self.saved_epochs = self.trainer.history.epochs_run
 
