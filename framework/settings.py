@@ -54,12 +54,14 @@ SLOT_HELP: dict[str, str] = {
 OPTIONAL_SLOTS = {"regularizer"}
 RESUMABLE_CHANGES = ("epochs", "strategy")  # settings a resumed run may change
 INT32_MAX = 2**31 - 1
+FLOAT32_TINY = 1.1754943508222875e-38  # float32's smallest normal number
+FLOAT32_MAX = 3.4028234663852886e38
 NONE = "none"
 
 SCALARS: tuple[Param, ...] = (
     # a float32 that is neither 0 nor infinite, nor so small that it loses precision
     Param("lr", 0.1, "learning rate (the schedule's starting value; a float32, within about "
-          "1.2e-38 to 3.4e38)", bounds="[1.1754944e-38, 3.4028234e38]"),
+          "1.2e-38 to 3.4e38)", bounds=f"[{FLOAT32_TINY!r}, {FLOAT32_MAX!r}]"),
     # the training loop counts epochs in int32 tensors
     Param("epochs", 100, "passes over the training data", bounds=f"[1, {INT32_MAX}]"),
     Param("batch-size", 32, "rows per training step", bounds="[1, inf)"),

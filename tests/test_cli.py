@@ -87,7 +87,7 @@ def test_list_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
     (["train", "--optimizer", "sgdm", "--optimizer.bta", "0.5"], "did you mean 'beta'"),
     (["train", "--optimizer", "sgdm", "--optimizer.beta", "2"], "optimizer 'sgdm'.beta: 2.0 is out"),
     (["train", "--lr", "-1"],
-     "lr: -1.0 is out of range; accepted: a number in [1.1754944e-38, 3.4028234e38]"),
+     "lr: -1.0 is out of range; accepted: a number in [1.1754943508222875e-38, 3.4028234663852886e+38]"),
     (["train", "--epochs", "0"], "epochs: 0 is out of range"),
     (["train", "--epochs", "many"], "epochs: 'many' is not a whole number"),
     (["train", "--hidden", "4,x"], "hidden: '4,x' is not a list of positive layer sizes"),
@@ -117,7 +117,8 @@ def test_train_json_and_run_directory(tmp_path: Path, capsys: pytest.CaptureFixt
     assert run.parent == tmp_path
     assert {p.name for p in run.iterdir()} == {"settings.toml", "history.csv", "summary.json",
                                                "model.keras", "curves.png", "tensorboard",
-                                               "checkpoint.npz", "provenance.json", ".lock"}
+                                               "checkpoint.npz", "checkpoint-history.f64",
+                                               "provenance.json", ".lock"}
     made_by = json.loads((run / "provenance.json").read_text())
     assert made_by["plugins"]["optimizer"] == {"entry": "sgdm", "plugin": "sgdm", "distribution": "nnfw",
                                                "version": nnfw.__version__}

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from test_cli import cli
 
 import nnfw
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS
+from nnfw.history_log import HISTORY_LOG, ROW_BYTES
 
 SECRET = "s3cr3t-token-that-must-never-be-printed"
 
@@ -211,11 +213,15 @@ def rewrite_checkpoint(path: Path, change: str) -> None:
         arrays["state_0000"] = np.full_like(arrays["state_0000"], np.nan)
     elif change == "float64-weights":
         arrays["state_0000"] = arrays["state_0000"].astype(np.float64)
-    elif change == "history-cut":
-        arrays["history_loss"] = arrays["history_loss"][:1]
-    elif change == "history-and-epochs-cut":
+    elif change == "history-cut":  # fewer epochs than the history's checksum covers
         meta["epochs"] = 1
-        arrays = {k: (v[:1] if k.startswith("history") else v) for k, v in arrays.items()}
+    elif change == "history-and-epochs-cut":  # a consistent shorter history, not the state's
+        meta["epochs"] = 1
+        meta["history_crc"] = zlib.crc32((path.parent / HISTORY_LOG).read_bytes()[:ROW_BYTES])
+    elif change == "checksum-malformed":
+        meta["history_crc"] = "none"
+    elif change == "columns-unknown":
+        meta["columns"] = ["loss", "lr", "secret"]
     elif change == "divergence-malformed":
         meta["divergence"] = {"epoch": "zero"}
     elif change == "seconds-negative":
@@ -229,7 +235,7 @@ def rewrite_checkpoint(path: Path, change: str) -> None:
 
 BAD_CHECKPOINTS = ["empty", "junk", "cut-in-half", "dev-zero", "nan-weights", "float64-weights",
                    "history-cut", "history-and-epochs-cut", "divergence-malformed",
-                   "seconds-negative", "compressed"]
+                   "seconds-negative", "compressed", "checksum-malformed", "columns-unknown"]
 
 
 def break_checkpoint(path: Path, how: str) -> None:
@@ -260,7 +266,42 @@ def test_a_bad_checkpoint_is_one_line_and_nothing_is_written(
         assert snapshot(run) == before
 
 
-@pytest.mark.parametrize("how", ["empty", "nan-weights", "history-cut", "missing"])
+@pytest.mark.parametrize("how", ["cut", "edited", "missing", "dev-zero"])
+def test_a_bad_history_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                        real_run: Path, how: str) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(real_run, run)
+    history = run / HISTORY_LOG
+    data = history.read_bytes()
+    assert len(data) == 2 * ROW_BYTES  # two epochs, appended by the checkpoints
+    if how == "cut":
+        history.write_bytes(data[:ROW_BYTES + 3])
+    elif how == "edited":
+        history.write_bytes(data[:-1] + b"\x01")
+    elif how == "missing":
+        history.unlink()
+    else:
+        history.unlink()
+        history.symlink_to("/dev/zero")
+    words = {"cut": "shorter than", "edited": "CRCs differ", "missing": "no such file",
+             "dev-zero": "not a regular file"}[how]
+    one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "4"), words)
+
+
+def test_history_rows_no_checkpoint_covers_are_cut_by_the_next_save(tmp_path: Path,
+                                                                    real_run: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(real_run, run)
+    with (run / HISTORY_LOG).open("ab") as history:  # a save killed after appending
+        history.write(b"\x07" * (ROW_BYTES + 5))
+    resumed = nnfw.train(resume=str(run), epochs=4)
+    assert (run / HISTORY_LOG).stat().st_size == 4 * ROW_BYTES
+    again = nnfw.train(resume=str(run), epochs=5)
+    assert again.history.loss[:4] == resumed.history.loss
+
+
+@pytest.mark.parametrize("how", ["empty", "nan-weights", "history-cut", "missing",
+                                 "history-and-epochs-cut"])
 def test_the_previous_checkpoint_takes_over_with_a_warning(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, real_run: Path, how: str) -> None:
     run = tmp_path / "run"

@@ -66,8 +66,10 @@ def expected_value(name: str, text: str) -> Any:
     raw = text.strip()
     if name in ("lr", "checkpoint-seconds"):
         number = _number(float, text)
+        # lr: a normal float32 (float32 would turn smaller rates into 0, larger ones into inf)
         fits = number is not None and math.isfinite(number) and (
-            number > 0 if name == "lr" else number >= 0)
+            float(np.finfo(np.float32).tiny) <= number <= float(np.finfo(np.float32).max)
+            if name == "lr" else number >= 0)
         return number if fits else None
     if name in ("epochs", "batch-size", "seed"):
         number = _number(int, text)

@@ -21,6 +21,7 @@ from test_cli import cli
 import nnfw
 from nnfw import runner
 from nnfw.checkpoint import CHECKPOINT, saved_epochs
+from nnfw.history_log import HISTORY_LOG, ROW_BYTES
 from nnfw.rundir import LOCK, SUMMARY, run_lock
 
 YOGURT = {"dataset": "yogurt", "loss": "mse", "xla": False}
@@ -122,7 +123,7 @@ def test_a_resumed_run_says_its_new_target_and_is_unfinished_until_it_ends(
         if history.epochs_run >= 10:
             raise RuntimeError("killed")  # stands for a SIGKILL: nothing after this point runs
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(nnfw.NnfwError, match="RuntimeError: killed"):
         runner.run_training(settings, nnfw.registry(), resume=run, on_chunk=killed)
     assert tomllib.loads((run / "settings.toml").read_text())["epochs"] == 50
     assert not (run / SUMMARY).exists() and (run / CHECKPOINT).exists()
@@ -131,3 +132,14 @@ def test_a_resumed_run_says_its_new_target_and_is_unfinished_until_it_ends(
     code, _, err = cli(capsys, "train", "--resume", str(run))  # the new target, from its settings
     assert code == 0, err
     assert json.loads((run / SUMMARY).read_text())["epochs_run"] == 50
+
+
+def test_a_checkpoint_does_not_grow_with_the_run(tmp_path: Path) -> None:
+    """What a save writes is the state and the epochs since the last save: a long run's
+    checkpoints cost what a short run's do (the history file only grows by its new rows)."""
+    sizes = {}
+    for epochs in (2, 3000):
+        run = nnfw.train(epochs=epochs, out=str(tmp_path / str(epochs)), **YOGURT).run_dir
+        sizes[epochs] = (run / CHECKPOINT).stat().st_size
+        assert (run / HISTORY_LOG).stat().st_size == epochs * ROW_BYTES
+    assert abs(sizes[3000] - sizes[2]) < 64, sizes  # only the JSON's numbers grow a digit
