@@ -305,24 +305,30 @@ def _collect(manager: pluggy.PluginManager, plugin: object,
             if caller.name == "register_defaults":
                 impl.function(register=lambda key, value: given.append((key, value)))
                 continue
-            kind = hooks[caller.name]
-            seen: set[str] = set()
-
-            def register(name: Any, factory: Any, *, description: Any = None, params: Any = (),
-                         formula: Any = None, notes: Any = None, keras_objects: Any = None,
-                         _kind: str = kind, _seen: set[str] = seen, **extras: Any) -> None:
-                try:
-                    entry = make_entry(_kind, plugin_name, name, factory, description,
-                                       params, formula, extras, notes, keras_objects)
-                except ValueError as exc:
-                    raise PluginError(str(exc)) from exc
-                if entry.name in _seen:
-                    raise PluginError(f"registers {_kind} {entry.name!r} twice")
-                _seen.add(entry.name)
-                found.append(entry)
-
-            impl.function(register=register)
+            impl.function(register=_register_callback(hooks[caller.name], plugin_name, found))
     return found, given
+
+
+def _register_callback(kind: str, plugin_name: str, found: list[Entry]) -> Callable[..., None]:
+    """The ``register`` a plugin's hook of ``kind`` is called with: it checks each call and
+    adds the entry to ``found``; it takes only the documented parameters (any other keyword is
+    one of the kind's extras, or refused)."""
+    seen: set[str] = set()
+
+    def register(name: Any, factory: Any, *, description: Any = None, params: Any = (),
+                 formula: Any = None, notes: Any = None, keras_objects: Any = None,
+                 **extras: Any) -> None:
+        try:
+            entry = make_entry(kind, plugin_name, name, factory, description, params, formula,
+                               extras, notes, keras_objects)
+        except ValueError as exc:
+            raise PluginError(str(exc)) from exc
+        if entry.name in seen:
+            raise PluginError(f"registers {kind} {entry.name!r} twice")
+        seen.add(entry.name)
+        found.append(entry)
+
+    return register
 
 
 def _agree(given: dict[str, list[tuple[Any, str]]],

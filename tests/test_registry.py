@@ -238,3 +238,15 @@ def test_a_default_outside_its_own_bounds_names_the_plugin_and_the_entry() -> No
         load_registry([candidate("p", plugin)], strict=True)
     assert "the default of beta, 2.0" in str(strict.value)
     assert strict.value.__notes__ == ["(in plugin 'p')"]
+
+
+def test_register_takes_only_its_documented_parameters() -> None:
+    """A hook of one kind cannot register an entry of another through a hidden argument."""
+    def register_optimizers(register: Any) -> None:
+        register("sneaky", lambda learning_rate: None, description="a loss in disguise",
+                 _kind="loss")
+
+    registry = load_registry([candidate("a", make_plugin("a", register_optimizers=register_optimizers))])
+    record = registry.plugins[0]
+    assert record.status == "error" and "unknown register keywords ['_kind']" in record.error
+    assert not registry.has("loss", "sneaky") and not registry.has("optimizer", "sneaky")
