@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -240,3 +241,25 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return "a part is missing"
     return f"{type(exc).__name__}: not a complete numpy archive"
+
+
+class Checkpoints:
+    """Saves the trainer's state to the run directory, at most every ``interval`` seconds."""
+
+    def __init__(self, run_dir: Path | None, trainer: Trainer, log: HistoryLog,
+                 interval: float) -> None:
+        self.run_dir, self.trainer, self.log, self.interval = run_dir, trainer, log, interval
+        self._last = time.monotonic()
+        self.saved_epochs: int | None = None  # epochs in the last checkpoint this run saved
+
+    def maybe_save(self, train_seconds: float) -> None:
+        """Save if the interval has passed since the last save."""
+        if self.run_dir is not None and time.monotonic() - self._last >= self.interval:
+            self.save(train_seconds)
+
+    def save(self, train_seconds: float) -> None:
+        """Save now."""
+        if self.run_dir is not None:
+            save_checkpoint(self.run_dir, self.trainer, train_seconds, self.log)
+            self._last = time.monotonic()
+            self.saved_epochs = self.trainer.history.epochs_run

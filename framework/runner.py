@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import re
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
+from nnfw.checkpoint import Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import STRICT_ENV, NnfwError, PluginError, UsageError, strict_from_env
 from nnfw.history_log import HistoryLog
@@ -37,6 +34,7 @@ from nnfw.rundir import (
     write_json,
 )
 from nnfw.settings import SLOTS, Settings
+from nnfw.stopping import Interrupted, LostWorker, stop_on_signals
 from nnfw.tensorboard import write_tensorboard
 
 if TYPE_CHECKING:
@@ -145,7 +143,7 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
         run_dir = _run_dir(plan.settings, registry, out, resume, files) if chief else None
         if run_dir is not None and resume is None:
             held.enter_context(run_lock(run_dir))
-        return _train(plan, trainer, _Checkpoints(run_dir, trainer, log, plan.settings.scalars[
+        return _train(plan, trainer, Checkpoints(run_dir, trainer, log, plan.settings.scalars[
             "checkpoint-seconds"]), seconds_before, on_chunk)
 
 
@@ -233,7 +231,7 @@ def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
                                                  indent=2)})
 
 
-def _train(plan: Plan, trainer: Trainer, keeper: _Checkpoints, seconds_before: float,
+def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: float,
            on_chunk: Callable[[History], None] | None) -> RunResult:
     """Train the remaining epochs, then write the run; a signal stops it between chunks."""
     import tensorflow as tf
@@ -241,7 +239,7 @@ def _train(plan: Plan, trainer: Trainer, keeper: _Checkpoints, seconds_before: f
     run_dir = keeper.run_dir
     remaining = plan.settings.scalars["epochs"] - trainer.history.epochs_run
     started = time.perf_counter()
-    with _stop_on_signals() as stop:  # held through the final writes: they finish first
+    with stop_on_signals() as stop:  # held through the final writes: they finish first
         def after_chunk(history: History) -> bool:
             if on_chunk is not None:
                 on_chunk(history)
@@ -281,90 +279,6 @@ def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,
     allowed = (settings.scalars["xla"] and not settings.scalars["exact"]
                and strategy.num_replicas_in_sync == 1)
     return allowed and (resumed or xla_pays_off(steps, multiply_adds_per_epoch))
-
-
-class Interrupted(NnfwError):
-    """Training was stopped by SIGINT or SIGTERM after saving its state."""
-
-    def __init__(self, signum: int, epochs: int, run_dir: Path | None) -> None:
-        self.exit_code = 128 + signum
-        self.args_for_copy = (signum, epochs, run_dir)
-        where = (f"; everything is saved: resume with nnfw train --resume {run_dir}"
-                 if run_dir else "")
-        super().__init__(f"interrupted by {signal.Signals(signum).name} after epoch "
-                         f"{epochs - 1}{where}")
-
-    def __reduce__(self) -> tuple[type, tuple[int, int, Path | None]]:
-        """Rebuild from the constructor's arguments (crossing processes, as in compare --jobs)."""
-        return (Interrupted, self.args_for_copy)
-
-
-class LostWorker(NnfwError):
-    """Another worker of a multi-worker run stopped answering; this one stopped too."""
-
-    exit_code = 5
-
-    def __init__(self, error: Exception, run_dir: Path | None, saved_epochs: int | None) -> None:
-        # TensorFlow's message, without its {{function_node ...}} prefixes
-        lines = [re.sub(r"\{\{.*?\}\}\s*", "", line).strip() for line in str(error).splitlines()]
-        lines = [line for line in lines if line]
-        detail = next((line for line in lines if "abort" in line.lower() or "timed out" in line.lower()
-                       or "deadline" in line.lower()), lines[-1] if lines else type(error).__name__)
-        if run_dir is None:
-            kept = "this worker writes nothing; the chief keeps the run's last checkpoint"
-        elif not (run_dir / CHECKPOINT).is_file():
-            kept = f"no checkpoint was saved yet in {run_dir}"
-        else:
-            epochs = f" ({saved_epochs} epochs)" if saved_epochs is not None else ""
-            kept = (f"the last checkpoint{epochs} in {run_dir} is intact: restart every worker "
-                    f"with nnfw train --resume {run_dir}")
-        super().__init__(f"lost contact with another worker ({type(error).__name__}: {detail}); "
-                         f"{kept}")
-
-
-class _StopRequest:
-    signum: int | None = None
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[_StopRequest]:
-    """Turn SIGINT and SIGTERM into a request to stop after the current chunk."""
-    request = _StopRequest()
-    if threading.current_thread() is not threading.main_thread():
-        yield request
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        request.signum = signum
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield request
-    finally:
-        for sig, old in previous.items():  # None: a handler set outside Python (TensorFlow's)
-            signal.signal(sig, signal.SIG_DFL if old is None else old)
-
-
-class _Checkpoints:
-    """Saves the trainer's state to the run directory, at most every ``interval`` seconds."""
-
-    def __init__(self, run_dir: Path | None, trainer: Trainer, log: HistoryLog,
-                 interval: float) -> None:
-        self.run_dir, self.trainer, self.log, self.interval = run_dir, trainer, log, interval
-        self._last = time.monotonic()
-        self.saved_epochs: int | None = None  # epochs in the last checkpoint this run saved
-
-    def maybe_save(self, train_seconds: float) -> None:
-        """Save if the interval has passed since the last save."""
-        if self.run_dir is not None and time.monotonic() - self._last >= self.interval:
-            self.save(train_seconds)
-
-    def save(self, train_seconds: float) -> None:
-        """Save now."""
-        if self.run_dir is not None:
-            save_checkpoint(self.run_dir, self.trainer, train_seconds, self.log)
-            self._last = time.monotonic()
-            self.saved_epochs = self.trainer.history.epochs_run
 
 
 def _recorded(run_dir: Path) -> dict[str, Any]:

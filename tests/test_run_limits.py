@@ -10,6 +10,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,22 @@ def test_a_checkpoint_does_not_grow_with_the_run(tmp_path: Path) -> None:
         sizes[epochs] = (run / CHECKPOINT).stat().st_size
         assert (run / HISTORY_LOG).stat().st_size == epochs * ROW_BYTES
     assert abs(sizes[3000] - sizes[2]) < 64, sizes  # only the JSON's numbers grow a digit
+
+
+def test_two_resumes_of_one_run_in_two_processes(capsys: pytest.CaptureFixture[str], run: Path) -> None:
+    first = subprocess.Popen([sys.executable, "-m", "nnfw", "train", "--resume", str(run),
+                              "--epochs", "100000000"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while (run / LOCK).read_text().strip() != str(first.pid) or (run / SUMMARY).exists():
+            # it holds the run, and is training (a resumed run has no summary until it ends)
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            time.sleep(0.1)
+        one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "10"),
+                       f"is being written by process {first.pid}")
+    finally:
+        first.send_signal(signal.SIGINT)
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 130 and "Traceback" not in err, err
+    assert json.loads((run / SUMMARY).read_text())["interrupted"] is True
