@@ -11,7 +11,7 @@ import os
 import sys
 import textwrap
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with stdout_kept_for_nnfw(), warnings.catch_warnings():
         warnings.simplefilter("always", NnfwWarning)
-        warnings.showwarning = _warning_line
+        warnings.showwarning = _warning_line(warnings.showwarning)
         code = _run(argv)
     sys.exit(code or 0)
 
@@ -269,12 +269,14 @@ def _run(argv: Sequence[str] | None) -> int:
     return code
 
 
-def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
-    """Show nnfw's warnings as one line each, on the terminal's stderr even while TensorFlow's
-    start-up log is silenced (a strategy built then may warn); others as Python shows them."""
-    if issubclass(category, NnfwWarning):
-        say(printable(f"nnfw: warning: {message}"))
-    else:
-        click.echo(warnings.formatwarning(message, category, filename, lineno, line).rstrip(),
-                   err=True)
+def _warning_line(others: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that shows nnfw's warnings as one line each, on the
+    terminal's stderr even while TensorFlow's start-up log is silenced (a strategy built
+    then may warn), and hands the others to ``others``."""
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if issubclass(category, NnfwWarning):
+            say(printable(f"nnfw: warning: {message}"))
+        else:
+            others(message, category, filename, lineno, file, line)
+    return show

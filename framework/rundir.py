@@ -22,6 +22,8 @@ from nnfw.files import CONFIG_LIMIT, read_text
 SETTINGS = "settings.toml"  # every resolved setting of a run; in its directory from the start
 PROVENANCE = "provenance.json"  # what produced the run: versions, and each plugin's distribution
 SUMMARY = "summary.json"  # written last: a run with one is finished (or stopped and saved)
+HISTORY_CSV, MODEL = "history.csv", "model.keras"  # one row per epoch; the trained model
+CURVES, BOUNDARY = "curves.png", "boundary.png"  # loss/accuracy curves; the decision boundary
 
 
 def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.checkpoint import Checkpoints, load_checkpoint
+from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
 from nnfw.errors import STRICT_ENV, NnfwError, PluginError, UsageError, strict_from_env
-from nnfw.history_log import HistoryLog
+from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import blame, describe, keras_defaults_restored
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
@@ -20,7 +20,11 @@ from nnfw.memory import check_memory
 from nnfw.model import Targets, build, build_model, plan_targets
 from nnfw.registry import Registry
 from nnfw.rundir import (
+    BOUNDARY,
+    CURVES,
+    HISTORY_CSV,
     LOCK,
+    MODEL,
     PROVENANCE,
     SETTINGS,
     SUMMARY,
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from nnfw.data import Dataset
 
 MAX_PRINTED_PARAMETERS = 20
+RESULT_FILES = (HISTORY_CSV, MODEL, CURVES, BOUNDARY)  # written at the end of every run
 
 
 @dataclass
@@ -136,6 +141,7 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
     with contextlib.ExitStack() as held:
         if resume is not None and chief:
             held.enter_context(run_lock(resume))
+            _check_files_can_be_written(resume)
             verify_files(settings, registry, _recorded(resume).get(FILES), str(resume))
         files = fingerprints(settings, registry) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
@@ -231,6 +237,16 @@ def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
                                                  indent=2)})
 
 
+def _check_files_can_be_written(run_dir: Path) -> None:
+    """Refuse a run directory where a folder stands in the place of a file the run writes
+    (a link is fine: it is replaced by the file written in its place)."""
+    for name in (*RESULT_FILES, SETTINGS, SUMMARY, CHECKPOINT, PREVIOUS, HISTORY_LOG):
+        path = run_dir / name
+        if path.is_dir() and not path.is_symlink():
+            raise UsageError(f"--resume: {path} is a folder where the run writes a file; move "
+                             "it away first")
+
+
 def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: float,
            on_chunk: Callable[[History], None] | None) -> RunResult:
     """Train the remaining epochs, then write the run; a signal stops it between chunks."""
@@ -321,8 +337,8 @@ def settings_text(settings: Settings) -> str:
 def write_run(result: RunResult) -> None:
     """Write the run directory's results: history, model, plots and summary."""
     assert result.run_dir is not None
-    write_csv(result.run_dir / "history.csv", result.history.rows())
-    save_model_atomic(result.model, result.run_dir / "model.keras")
+    write_csv(result.run_dir / HISTORY_CSV, result.history.rows())
+    save_model_atomic(result.model, result.run_dir / MODEL)
     write_plots(result)
     write_tensorboard(result.run_dir / "tensorboard", result.history)
     write_json(result.run_dir / SUMMARY, result.summary())  # last: marks the run written
@@ -335,11 +351,11 @@ def write_plots(result: RunResult) -> None:
     from nnfw.plots import plot_boundary, plot_history
 
     assert result.run_dir is not None
-    plot_history(result.history.rows(), result.run_dir / "curves.png", result.title)
+    plot_history(result.history.rows(), result.run_dir / CURVES, result.title)
     data = result.data
     if data.task == "classification" and data.num_features == 2:
         x = np.concatenate([data.x_train, data.x_test])
         y = np.concatenate([data.y_train, data.y_test])
         plot_boundary(lambda points: result.model(points).numpy(), x, y,
-                      result.run_dir / "boundary.png", result.title,
+                      result.run_dir / BOUNDARY, result.title,
                       feature_names=data.feature_names, class_names=data.class_names)

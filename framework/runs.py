@@ -22,11 +22,11 @@ from typing import Any
 
 from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
-from nnfw.rundir import PROVENANCE, SETTINGS, SUMMARY, read_json
+from nnfw.rundir import HISTORY_CSV, MODEL, PROVENANCE, SETTINGS, SUMMARY, read_json
 from nnfw.settings import SLOTS
 
 COMPARISON = "comparison.json"
-RUN_FILES = (SETTINGS, "history.csv", "model.keras")
+RUN_FILES = (SETTINGS, HISTORY_CSV, MODEL)
 STAMP = re.compile(r"^(\d{8}-\d{6})(?:-|$)")
 
 FINISHED, DIVERGED, INTERRUPTED = "finished", "diverged", "interrupted"

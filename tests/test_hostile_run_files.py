@@ -338,3 +338,16 @@ def test_a_checkpoint_written_through_a_zip_of_other_members_is_refused(tmp_path
         archive.writestr("meta.npy", b"not an array")
     with pytest.raises(nnfw.UsageError, match="cannot be read"):
         nnfw.train(resume=str(run), epochs=4)
+
+
+@pytest.mark.parametrize("name", [CHECKPOINT, "model.keras", "summary.json", HISTORY_LOG])
+def test_a_folder_in_place_of_a_run_file_is_one_line_before_training(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, real_run: Path, name: str) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(real_run, run)
+    (run / name).unlink()
+    (run / name).mkdir()
+    before = snapshot(run)
+    one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "4"),
+                   f"--resume: {run / name} is a folder where the run writes a file")
+    assert snapshot(run) == before
