@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -157,10 +158,22 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+# first lines that only say where an error was caught: the cause is on a later line
+_WRAPPERS = ("Exception encountered when calling", "Graph execution error")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def describe(exc: BaseException) -> str:
-    """An exception as one short line: its type and the first line of its message."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    """An exception as one short line: its type and the line of its message that says what
+    went wrong (the first, unless that one only says where Keras or TensorFlow caught it)."""
+    lines = [_ANSI.sub("", line).strip() for line in str(exc).splitlines()]
+    lines = [line for line in lines if line]
+    if lines and lines[0].startswith(_WRAPPERS):
+        causes = [re.sub(r"\s*\[\[.*?\]\].*$", "", line) for line in lines[1:]
+                  if not line.startswith(("File ", "Detected at node", "Arguments received",
+                                          "•", "[["))]
+        lines = [cause for cause in causes if cause] or lines
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def blame(exc: BaseException, entries: Iterable[Entry]) -> Entry | None:

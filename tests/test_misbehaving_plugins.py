@@ -277,3 +277,67 @@ def test_base_exceptions_and_system_exit_from_plugins_are_contained(
         assert code == 3 and len(err.strip().splitlines()) == 2, err  # the broken plugin's warning too
         assert f"optimizer {name!r} of plugin 'planted' failed: {words}" in err
     assert "plugin 'broken'" in err and "Escape: in a hook" in err
+
+
+def activation_that_raises() -> Any:
+    def activation(x: Any) -> Any:
+        raise RuntimeError("activation broke")
+    return activation
+
+
+def initializer_that_raises() -> Any:
+    def initializer(shape: Any, dtype: Any = None) -> Any:
+        raise ArithmeticError("initializer broke")
+    return initializer
+
+
+def optimizer_whose_update_raises(learning_rate: Any) -> Any:
+    import keras
+
+    class Broken(keras.optimizers.Optimizer):
+        def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
+            raise LookupError("update broke")
+
+    return Broken(learning_rate=learning_rate)
+
+
+def regularizer_that_raises() -> Any:
+    def regularizer(weights: Any) -> Any:
+        raise FloatingPointError("regularizer broke")
+    return regularizer
+
+
+RAISING_IN_TRAINING = [  # (hook, factory, options choosing it, what the line names)
+    ("register_activations", activation_that_raises, ["--activation", "odd", "--hidden", "3"],
+     "activation 'odd' of plugin 'planted': RuntimeError: activation broke"),
+    ("register_initializers", initializer_that_raises, ["--init", "odd"],
+     "initializer 'odd' of plugin 'planted': ArithmeticError: initializer broke"),
+    ("register_optimizers", optimizer_whose_update_raises, ["--optimizer", "odd"],
+     "optimizer 'odd' of plugin 'planted': LookupError: update broke"),
+    ("register_regularizers", regularizer_that_raises, ["--regularizer", "odd"],
+     "regularizer 'odd' of plugin 'planted': FloatingPointError: regularizer broke"),
+]
+
+
+@pytest.mark.parametrize(("hook", "factory", "options", "named"), RAISING_IN_TRAINING,
+                         ids=[case[0] for case in RAISING_IN_TRAINING])
+def test_code_of_a_plugin_raising_while_the_model_is_built_or_trained_is_named(
+        capsys: pytest.CaptureFixture[str], fresh_registry: None, tmp_path: Path, hook: str,
+        factory: Any, options: list[str], named: str) -> None:
+    use_planted(**{hook: lambda register: register("odd", factory, description="raises")})
+    code, _, err = cli(capsys, "train", *options, "--epochs", "2", "--out", str(tmp_path))
+    lines = err.strip().splitlines()
+    assert code == 3 and len(lines) == 1 and "Traceback" not in err, err
+    assert f"nnfw: error: training failed in {named} (NNFW_STRICT_PLUGINS=1" in lines[0]
+
+
+def test_a_failure_no_plugin_code_raised_is_one_line_with_tensorflows_reason(
+        capsys: pytest.CaptureFixture[str], fresh_registry: None, tmp_path: Path) -> None:
+    def text_loss() -> Any:
+        return lambda targets, outputs: "not a number"  # fails in TensorFlow's graph, later
+
+    use_planted(register_losses=lambda register: register("text", text_loss, description="text"))
+    code, _, err = cli(capsys, "train", "--loss", "text", "--epochs", "2", "--out", str(tmp_path))
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and "Traceback" not in err, err
+    assert "training failed: UnimplementedError: Cast string to float is not supported" in lines[0]
