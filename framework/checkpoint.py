@@ -138,7 +138,7 @@ def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
     state = trainer.state
     expected = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in state)
     data = read_bytes(path, expected + _META_LIMIT + _HEADER_BYTES * (len(state) + 1),
-                      repr(str(path)))
+                      repr(str(path)), links=False)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()

@@ -10,6 +10,7 @@ Messages never hold what the file contains.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import stat
@@ -23,15 +24,16 @@ CONFIG_LIMIT = 1 * MiB  # a config file, settings.toml, summary.json, provenance
 DATA_LIMIT = 4096 * MiB  # a data file a data set plugin reads
 
 
-def read_bytes(path: str | Path, limit: int, label: str) -> bytes:
+def read_bytes(path: str | Path, limit: int, label: str, links: bool = True) -> bytes:
     """The whole content of the regular file ``path``, at most ``limit`` bytes.
 
     Raises :class:`~nnfw.UsageError`, one line starting with ``label`` (how messages
     name the file), when the path does not exist, is no regular file (a folder, a
     device, a FIFO), cannot be read, or holds more than ``limit`` bytes (counted as it
-    is read: files in ``/proc`` say they are empty).
+    is read: files in ``/proc`` say they are empty). With ``links=False`` a symbolic link is
+    refused too (nnfw never writes one in a run directory: one there was planted).
     """
-    with _regular_file(path, label) as fd:
+    with _regular_file(path, label, links) as fd:
         chunks, size = [], 0
         while chunk := os.read(fd, min(limit + 1 - size, 16 * MiB)):
             chunks.append(chunk)
@@ -42,10 +44,10 @@ def read_bytes(path: str | Path, limit: int, label: str) -> bytes:
         return b"".join(chunks)
 
 
-def read_prefix(path: str | Path, size: int, label: str) -> bytes:
+def read_prefix(path: str | Path, size: int, label: str, links: bool = True) -> bytes:
     """The first ``size`` bytes of the regular file ``path`` (checked as :func:`read_bytes`);
     a UsageError when it is shorter."""
-    with _regular_file(path, label) as fd:
+    with _regular_file(path, label, links) as fd:
         data = os.pread(fd, size, 0) if size else b""
     if len(data) < size:
         raise UsageError(f"{label}: {len(data)} bytes, shorter than the {size} expected; the file "
@@ -54,10 +56,12 @@ def read_prefix(path: str | Path, size: int, label: str) -> bytes:
 
 
 @contextlib.contextmanager
-def _regular_file(path: str | Path, label: str) -> Iterator[int]:
-    """A descriptor of ``path`` opened for reading, never blocking, checked to be a regular file."""
+def _regular_file(path: str | Path, label: str, links: bool) -> Iterator[int]:
+    """A descriptor of ``path`` opened for reading, never blocking, checked to be a regular file
+    (and, unless ``links``, not reached through a symbolic link)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags if links else flags | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         raise UsageError(f"{label}: no such file") from None
     except IsADirectoryError:
@@ -67,6 +71,9 @@ def _regular_file(path: str | Path, label: str) -> Iterator[int]:
     except ValueError:
         raise UsageError(f"{label}: cannot be read (the path holds a NUL character)") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP and not links:
+            raise UsageError(f"{label}: is a symbolic link, which nnfw never writes in a run "
+                             "directory; it is not read") from None
         raise UsageError(f"{label}: cannot be read ({_reason(exc)})") from None
     try:
         mode = os.fstat(fd).st_mode
@@ -81,9 +88,9 @@ def _regular_file(path: str | Path, label: str) -> Iterator[int]:
         os.close(fd)
 
 
-def read_text(path: str | Path, limit: int, label: str) -> str:
+def read_text(path: str | Path, limit: int, label: str, links: bool = True) -> str:
     """The file's text (UTF-8, a leading byte-order mark dropped), read as :func:`read_bytes`."""
-    data = read_bytes(path, limit, label)
+    data = read_bytes(path, limit, label, links)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -75,7 +75,7 @@ def read_history(run_dir: Path, log: HistoryLog, present: list[str]) -> History:
     import numpy as np
 
     path = run_dir / HISTORY_LOG
-    data = read_prefix(path, log.rows * ROW_BYTES, repr(str(path)))
+    data = read_prefix(path, log.rows * ROW_BYTES, repr(str(path)), links=False)
     if zlib.crc32(data) != log.crc:
         raise UsageError(f"{str(path)!r} does not hold the history the checkpoint recorded "
                          "(their CRCs differ): one of the two files was changed")

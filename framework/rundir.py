@@ -142,9 +142,9 @@ def _umask() -> int:
 
 
 def read_json(path: Path) -> Any:
-    """A run file's JSON value (a regular file, at most 1 MiB); a UsageError names the file
-    and what is wrong with it (never what it holds)."""
-    text = read_text(path, CONFIG_LIMIT, str(path))
+    """A run file's JSON value (a regular file, not a link, at most 1 MiB); a UsageError names
+    the file and what is wrong with it (never what it holds)."""
+    text = read_text(path, CONFIG_LIMIT, str(path), links=False)
     try:
         return json.loads(text)
     except RecursionError:

@@ -204,7 +204,7 @@ def _read_settings(run: Run) -> None:
             run.problem = run.problem or f"no {SETTINGS}"
         return
     try:
-        run.settings = tomllib.loads(read_text(file, CONFIG_LIMIT, SETTINGS))
+        run.settings = tomllib.loads(read_text(file, CONFIG_LIMIT, SETTINGS, links=False))
     except UsageError as exc:
         run.problem = run.problem or str(exc)
     except tomllib.TOMLDecodeError as exc:

@@ -128,10 +128,11 @@ def find_config(name: str, registry: Registry) -> Path:
     return Path(registry.get("experiment", name).create())
 
 
-def read_config(path: str | Path) -> dict[str, Any]:
-    """The settings in a TOML config file, checked for unknown keys."""
+def read_config(path: str | Path, run_file: bool = False) -> dict[str, Any]:
+    """The settings in a TOML config file, checked for unknown keys; a run directory's own
+    settings (``run_file``) are never read through a link."""
     file = Path(path)
-    text = read_text(file, CONFIG_LIMIT, f"config file {str(file)!r}")
+    text = read_text(file, CONFIG_LIMIT, f"config file {str(file)!r}", links=not run_file)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -266,7 +267,7 @@ def resume_settings(registry: Registry, run_dir: str | Path, options: Mapping[st
                          f"not --{changed[0]}")
     given = {key: options[key] for key in RESUMABLE_CHANGES if options.get(key) is not None}
     file = folder / SETTINGS
-    config = read_config(file)
+    config = read_config(file, run_file=True)
     try:
         return resolve_settings(registry, config, given, option_params)
     except UsageError as exc:  # the run's own settings: say where they are

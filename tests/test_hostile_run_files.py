@@ -284,7 +284,7 @@ def test_a_bad_history_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_
         history.unlink()
         history.symlink_to("/dev/zero")
     words = {"cut": "shorter than", "edited": "CRCs differ", "missing": "no such file",
-             "dev-zero": "not a regular file"}[how]
+             "dev-zero": "is a symbolic link"}[how]
     one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "4"), words)
 
 
@@ -350,4 +350,20 @@ def test_a_folder_in_place_of_a_run_file_is_one_line_before_training(
     before = snapshot(run)
     one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "4"),
                    f"--resume: {run / name} is a folder where the run writes a file")
+    assert snapshot(run) == before
+
+
+@pytest.mark.parametrize("name", ["settings.toml", "provenance.json", CHECKPOINT, HISTORY_LOG])
+def test_run_files_are_never_read_through_a_planted_link(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, real_run: Path, name: str) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(real_run, run)
+    (run / PREVIOUS).unlink()
+    elsewhere = tmp_path / f"elsewhere-{name}"
+    shutil.copy(run / name, elsewhere)  # even a valid file: nnfw never writes links there
+    (run / name).unlink()
+    (run / name).symlink_to(elsewhere)
+    before = snapshot(run)
+    one_error_line(cli(capsys, "train", "--resume", str(run), "--epochs", "4"),
+                   "is a symbolic link, which nnfw never writes in a run directory")
     assert snapshot(run) == before
