@@ -17,12 +17,17 @@ GiB = 1 << 30
 # and one for Keras' saving; the data is held twice (numpy, then on the device)
 PARAMETER_COPIES = 6
 DATA_COPIES = 2
+# the history of one epoch: four metrics as Python floats in lists (32 bytes each), then, at
+# the end, a row of them for history.csv and the plots (a dict of them, about 350 bytes)
+BYTES_PER_EPOCH = 512
 
 
-def needed_bytes(parameters: int, data: Dataset) -> int:
-    """About how many bytes training a model of ``parameters`` on ``data`` holds at once."""
+def needed_bytes(parameters: int, data: Dataset, epochs: int = 0) -> int:
+    """About how many bytes training a model of ``parameters`` on ``data`` for ``epochs``
+    epochs holds at once."""
     arrays = (data.x_train, data.y_train, data.x_test, data.y_test)
-    return PARAMETER_COPIES * 4 * parameters + DATA_COPIES * sum(a.nbytes for a in arrays)
+    return (PARAMETER_COPIES * 4 * parameters + DATA_COPIES * sum(a.nbytes for a in arrays)
+            + BYTES_PER_EPOCH * epochs)
 
 
 def available_bytes() -> int | None:
@@ -51,10 +56,15 @@ def _address_space() -> int:
         return 0
 
 
-def check_memory(parameters: int, data: Dataset, hidden: str) -> None:
+def check_memory(parameters: int, data: Dataset, hidden: str, epochs: int) -> None:
     """Raise a UsageError, with the bytes needed and available, when the run cannot fit."""
-    needed, available = needed_bytes(parameters, data), available_bytes()
-    if available is not None and needed > available:
-        raise UsageError(f"the model ({parameters:,} parameters, hidden {hidden or 'none'}) needs "
-                         f"about {needed / GiB:.1f} GiB to train, but {available / GiB:.1f} GiB "
-                         "are available; use smaller --hidden layers")
+    needed, available = needed_bytes(parameters, data, epochs), available_bytes()
+    if available is None or needed <= available:
+        return
+    if BYTES_PER_EPOCH * epochs > needed / 2:  # mostly the history: the run is too long
+        raise UsageError(f"epochs: {epochs:,} epochs need about {needed / GiB:.1f} GiB for their "
+                         f"history, but {available / GiB:.1f} GiB are available; use fewer "
+                         "--epochs")
+    raise UsageError(f"the model ({parameters:,} parameters, hidden {hidden or 'none'}) needs "
+                     f"about {needed / GiB:.1f} GiB to train, but {available / GiB:.1f} GiB "
+                     "are available; use smaller --hidden layers")

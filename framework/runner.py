@@ -178,7 +178,7 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
     steps_per_epoch = -(-rows // batch_size)
     complexity = dense_complexity([data.num_features, *settings.hidden, targets.units],
                                   settings.scalars["bias"])
-    check_memory(complexity.parameters, data, settings.scalars["hidden"])
+    check_memory(complexity.parameters, data, settings.scalars["hidden"], settings.scalars["epochs"])
     jit = use_xla(settings, strategy, resumed=resumed,
                   steps=settings.scalars["epochs"] * steps_per_epoch,
                   multiply_adds_per_epoch=complexity.multiply_adds * (rows + len(data.x_test)))

@@ -116,6 +116,13 @@ def test_a_model_too_big_for_the_memory_left_is_one_line_before_anything_is_buil
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_run_too_long_for_its_history_to_fit_is_one_line(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    one_error_line(cli(capsys, "train", "--epochs", "2147483647", "--out", str(tmp_path / "r")),
+                   "epochs: 2,147,483,647 epochs need about", "for their history", "fewer --epochs")
+    assert not (tmp_path / "r").exists()
+
+
 def test_a_resumed_run_says_its_new_target_and_is_unfinished_until_it_ends(
         capsys: pytest.CaptureFixture[str], run: Path) -> None:
     settings = nnfw.settings.resume_settings(nnfw.registry(), run, {"epochs": 50})
@@ -148,7 +155,7 @@ def test_a_checkpoint_does_not_grow_with_the_run(tmp_path: Path) -> None:
 
 def test_two_resumes_of_one_run_in_two_processes(capsys: pytest.CaptureFixture[str], run: Path) -> None:
     first = subprocess.Popen([sys.executable, "-m", "nnfw", "train", "--resume", str(run),
-                              "--epochs", "100000000"], stdout=subprocess.PIPE,
+                              "--epochs", "1000000"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
