@@ -33,7 +33,6 @@ from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError
-from nnfw.output import echo, stdout_kept_for_nnfw
 from nnfw.quiet import say
 from nnfw.registry import ALLOW_ENV, BUILT_IN, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
@@ -74,17 +73,17 @@ def list_plugins(as_json: bool, requirements: bool) -> None:
     if requirements:
         lines = sorted({f"{r['distribution']}=={r['version']}" for r in records
                         if r["distribution"] and r["version"] and r["distribution"] != BUILT_IN})
-        echo("\n".join(lines) if lines else "# no third-party plugins are installed")
+        click.echo("\n".join(lines) if lines else "# no third-party plugins are installed")
         return
     if as_json:
-        echo(json.dumps(records, indent=2))
+        click.echo(json.dumps(records, indent=2))
         return
     rows = [(r["name"], r["distribution"] or "-", r["version"] or "-", r["status"],
              "; ".join(f"{kind}: {', '.join(names)}" for kind, names in r["provides"].items()))
             for r in records]
     table(("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES"), rows)
     for line in registry.problems():
-        echo(line)
+        click.echo(line)
 
 
 @cli.command("list")
@@ -121,7 +120,7 @@ def describe(name: str, kind: str | None) -> None:
     if not found:
         every = {e.name for k in kinds for e in registry.entries(k)}
         raise UsageError(unknown_name_message("nothing is called", name, every))
-    echo(printable("\n\n".join(_describe(entry, registry) for entry in found)))
+    click.echo(printable("\n\n".join(_describe(entry, registry) for entry in found)))
 
 
 def _describe(entry: Entry, registry: Registry) -> str:
@@ -153,8 +152,8 @@ def new_plugin_command(folder: str, kind: str, name: str | None) -> None:
     from nnfw.scaffold import new_plugin
 
     written = new_plugin(folder, PLURALS.get(kind, kind), name)
-    echo("\n".join(f"wrote {path}" for path in written))
-    echo(f"next: pip install '{folder}[test]' && python -m pytest {folder}/tests "
+    click.echo("\n".join(f"wrote {path}" for path in written))
+    click.echo(f"next: pip install '{folder}[test]' && python -m pytest {folder}/tests "
                f"&& nnfw list-plugins")
 
 
@@ -167,7 +166,7 @@ def new_plugin_command(folder: str, kind: str, name: str | None) -> None:
 def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool) -> None:
     """Layers, parameters and multiply-adds of a dense network, as the lecture counts them."""
     counts = dense_complexity([inputs, *parse_hidden(hidden), outputs], bias)
-    echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
+    click.echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
 
 
 @cli.command("train", context_settings={"ignore_unknown_options": True,
@@ -196,9 +195,9 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
                               strategy=strategy)
     summary = result.summary()
     if as_json:
-        echo(json_text(summary))
+        click.echo(json_text(summary))
     else:
-        echo(_report(summary))
+        click.echo(_report(summary))
     if result.divergence is not None:
         click.echo(f"nnfw: {_divergence_line(result, registry)}", err=True)
         ctx.exit(EXIT_DIVERGED)
@@ -241,7 +240,7 @@ for command in (plot, compare, runs, show):
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; print nnfw errors as one line and exit with their code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with stdout_kept_for_nnfw(), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("always", NnfwWarning)
         warnings.showwarning = _warning_line(warnings.showwarning)
         code = _run(argv)

@@ -11,7 +11,6 @@ import click
 from nnfw.api import registry as get_registry
 from nnfw.entries import KINDS
 from nnfw.errors import UsageError
-from nnfw.output import echo
 from nnfw.params import Param
 from nnfw.registry import Registry
 from nnfw.settings import (
@@ -49,7 +48,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
                                                          for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
-        echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _slot_option(slot: str) -> Any:

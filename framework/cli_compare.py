@@ -18,7 +18,6 @@ from nnfw.cli_common import (
 )
 from nnfw.compare import Plan, RunOutcome, display_table
 from nnfw.compare import compare as run_compare
-from nnfw.output import echo
 from nnfw.rundir import json_text
 
 
@@ -51,11 +50,11 @@ def compare(ctx: click.Context, config_path: str | None, target: float | None, j
                          target=target, on_start=lambda plan, where: _started(plan, where, jobs),
                          on_done=_finished)
     if as_json:
-        echo(json_text(result.rows))
+        click.echo(json_text(result.rows))
         return
     header, cells = display_table(result.rows, target)
     table([h.upper() for h in header], cells)
-    echo(f"comparison saved in {result.directory}")
+    click.echo(f"comparison saved in {result.directory}")
 
 
 def _started(plan: Plan, directory: Path, jobs: int) -> None:

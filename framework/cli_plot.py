@@ -10,7 +10,6 @@ import click
 from nnfw.cli_common import parse_plugin_options, registry_with_warnings
 from nnfw.entries import Entry
 from nnfw.errors import UsageError
-from nnfw.output import echo
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -76,7 +75,7 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
     path = plot_schedule(steps if per_step else steps // steps_per_epoch, rates,
                          _output(output, "schedule", fmt), title,
                          xlabel="step (batch)" if per_step else "epoch", show=show)
-    echo(f"wrote {path}")
+    click.echo(f"wrote {path}")
 
 
 @plot.command("activation", context_settings={"ignore_unknown_options": True,
@@ -122,7 +121,7 @@ def plot_activation_command(ctx: click.Context, names: tuple[str, ...], x_range:
         curves[label] = (x, np.asarray(values).ravel(), np.asarray(slope).ravel())
     path = plot_activations(curves, _output(output, "activations", fmt),
                             "Activation functions and their derivatives", show=show)
-    echo(f"wrote {path}")
+    click.echo(f"wrote {path}")
 
 
 def _split_names(tokens: list[str]) -> tuple[tuple[str, ...], list[str]]:

@@ -13,7 +13,6 @@ import click
 
 from nnfw.cli_common import printable, table
 from nnfw.complexity import Complexity, describe_complexity
-from nnfw.output import echo
 from nnfw.rundir import json_text
 from nnfw.runs import DIVERGED, FINISHED, UNREADABLE, Run, find_run, find_runs
 from nnfw.settings import SCALAR_BY_NAME, SLOTS
@@ -37,10 +36,10 @@ def runs(out: str, as_json: bool, last: int | None) -> None:
     if last is not None:
         found = found[-last:]
     if as_json:
-        echo(json_text([run.record() for run in found], indent=2))
+        click.echo(json_text([run.record() for run in found], indent=2))
         return
     if not found:
-        echo(f"no runs under {out!r}")
+        click.echo(f"no runs under {out!r}")
         return
     rows: list[tuple[str, ...]] = []
     group = None
@@ -104,9 +103,9 @@ def show(run_name: str, out: str, as_json: bool) -> None:
     --out, or a unique prefix or suffix of one (such as its time stamp)."""
     run = find_run(out, run_name)
     if as_json:
-        echo(json_text(run.details(), indent=2))
+        click.echo(json_text(run.details(), indent=2))
         return
-    echo(printable("\n".join(_describe(run))))
+    click.echo(printable("\n".join(_describe(run))))
 
 
 def _provenance_lines(provenance: dict[str, Any]) -> list[str]:

@@ -2,11 +2,11 @@
 its failures named.
 
 Every call into a plugin (its import, its hooks, its factories) runs
-:func:`contained`: a working directory or a Keras global setting it changed is put
-back, with a warning naming it. A factory's result is checked against its kind's
-contract (:func:`check_result`), so a plugin returning the wrong thing is one line
-naming it, not a traceback deep in training. A failure during training is traced
-back to the chosen entry whose code raised it (:func:`blame`).
+:func:`contained`: what it prints goes to stderr, and a working directory or a Keras
+global setting it changed is put back, with a warning naming it. A factory's result is
+checked against its kind's contract (:func:`check_result`), so a plugin returning the
+wrong thing is one line naming it, not a traceback deep in training. A failure during
+training is traced back to the chosen entry whose code raised it (:func:`blame`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import NnfwWarning, PluginError
+from nnfw.output import stdout_to_stderr
 
 if TYPE_CHECKING:
     from nnfw.entries import Entry
@@ -63,12 +64,13 @@ def keras_defaults_restored(who: str) -> None:
 
 @contextlib.contextmanager
 def contained(who: str) -> Iterator[None]:
-    """Run plugin code; afterwards undo what it changed for the whole process (the working
-    directory, Keras' global settings), warning that ``who`` did it."""
+    """Run plugin code, its prints sent to stderr; afterwards undo what it changed for the
+    whole process (the working directory, Keras' global settings), warning that ``who`` did it."""
     cwd = _cwd()
     keras_before = _keras_settings()
     try:
-        yield
+        with stdout_to_stderr():
+            yield
     finally:
         undone = []
         if cwd is not None and _cwd() != cwd:

@@ -1,9 +1,10 @@
-"""What a command prints on stdout, kept apart from everything else that runs in it.
+"""Keeping what plugin code prints out of nnfw's own output.
 
-While a command runs, stdout (Python's ``sys.stdout`` and file descriptor 1)
-goes to stderr; only :func:`echo` writes to the real stdout. So a plugin that
-prints, or a native library writing to descriptor 1, can never break what nnfw
-prints there (``--json`` output stays valid JSON, tables stay tables).
+nnfw's commands print their results on stdout (tables, ``--json``); plugin code runs
+inside them. While it runs (its import, its hooks, its factories, and training,
+which runs the objects it made), stdout, Python's ``sys.stdout`` and file
+descriptor 1 alike, goes to stderr: a plugin that prints, or a native library
+writing to descriptor 1, can never break ``--json`` output.
 """
 
 from __future__ import annotations
@@ -14,37 +15,23 @@ import sys
 from collections.abc import Iterator
 from typing import IO
 
-import click
-
-_outputs: list[IO[str]] = []  # the real stdout while commands run (innermost last)
-
-
-def echo(text: str) -> None:
-    """Print a line of nnfw's own output on the real stdout."""
-    click.echo(text, file=_outputs[-1] if _outputs else None)
-
 
 @contextlib.contextmanager
-def stdout_kept_for_nnfw() -> Iterator[None]:
-    """Inside the block, whatever writes to stdout writes to stderr, except :func:`echo`."""
-    real = sys.stdout
-    own = _descriptor(real)
+def stdout_to_stderr() -> Iterator[None]:
+    """Inside the block, whatever writes to stdout writes to stderr."""
+    own = _descriptor(sys.stdout)
     restore = None
-    if own is not None and _same_file(own, 1):  # Python's stdout is descriptor 1's file
-        real.flush()
-        restore = os.dup(1)
-        real = os.fdopen(os.dup(own), "w", encoding=sys.stdout.encoding, errors="replace")
+    sys.stdout.flush()
+    if own is not None and _same_file(own, 1) and not _same_file(1, 2):
+        restore = os.dup(1)  # Python's stdout is descriptor 1's file: move both
         os.dup2(2, 1)
     previous, sys.stdout = sys.stdout, sys.stderr
-    _outputs.append(real)
     try:
         yield
     finally:
-        _outputs.remove(real)
+        sys.stdout.flush()
         sys.stdout = previous
-        real.flush()
         if restore is not None:
-            real.close()
             os.dup2(restore, 1)
             os.close(restore)
 

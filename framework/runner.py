@@ -18,6 +18,7 @@ from nnfw.isolation import blame, describe, keras_defaults_restored
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.memory import check_memory
 from nnfw.model import Targets, build, build_model, plan_targets
+from nnfw.output import stdout_to_stderr
 from nnfw.registry import Registry
 from nnfw.rundir import (
     BOUNDARY,
@@ -113,7 +114,8 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
         strategy = start_strategy(settings, registry)  # first: it may configure devices
     keras_defaults_restored("before this run")
     try:
-        return _run(settings, registry, out, on_chunk, resume, strategy)
+        with stdout_to_stderr():  # training runs plugin objects: their prints are not output
+            return _run(settings, registry, out, on_chunk, resume, strategy)
     except (NnfwError, OSError):  # said in one line already; a full disk names its file
         raise
     except Exception as exc:

@@ -297,3 +297,10 @@ def test_a_model_with_a_plugin_activation_that_needs_a_value_loads_from_its_decl
                             check=False)
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     assert loaded.stdout.split() == ["ScaledRelu", "2.0"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["train", "--help"], ["runs", "--help"]])
+def test_help_and_version_are_printed_on_stdout(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "nnfw", *args], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() and done.stderr == "", done.stderr
