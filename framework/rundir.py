@@ -155,6 +155,16 @@ def read_json(path: Path) -> Any:
         raise UsageError(f"{path}: not valid JSON{position}") from None
 
 
+def read_provenance(run_dir: Path) -> dict[str, Any]:
+    """A run directory's provenance.json: empty when it has none (runs of older versions) or
+    holds no JSON object; a UsageError when it cannot be read (see :func:`read_json`)."""
+    path = run_dir / PROVENANCE
+    if not (path.exists() or path.is_symlink()):
+        return {}
+    found = read_json(path)
+    return found if isinstance(found, dict) else {}
+
+
 def write_json(path: Path, value: Any) -> None:
     """Write ``value`` as indented strict JSON, atomically."""
     write_atomic(path, json_text(value, indent=2) + "\n")

@@ -31,7 +31,7 @@ from nnfw.rundir import (
     SUMMARY,
     create_run_dir,
     json_text,
-    read_json,
+    read_provenance,
     run_lock,
     save_model_atomic,
     write_atomic,
@@ -144,7 +144,7 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
         if resume is not None and chief:
             held.enter_context(run_lock(resume))
             _check_files_can_be_written(resume)
-            verify_files(settings, registry, _recorded(resume).get(FILES), str(resume))
+            verify_files(settings, registry, read_provenance(resume).get(FILES), str(resume))
         files = fingerprints(settings, registry) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
         trainer, seconds_before, log = _trainer(plan, registry, strategy, resume)
@@ -297,14 +297,6 @@ def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,
     allowed = (settings.scalars["xla"] and not settings.scalars["exact"]
                and strategy.num_replicas_in_sync == 1)
     return allowed and (resumed or xla_pays_off(steps, multiply_adds_per_epoch))
-
-
-def _recorded(run_dir: Path) -> dict[str, Any]:
-    """A run directory's provenance.json (empty when it has none: runs of older versions)."""
-    if not (run_dir / PROVENANCE).exists():
-        return {}
-    found = read_json(run_dir / PROVENANCE)
-    return found if isinstance(found, dict) else {}
 
 
 def provenance(settings: Settings, registry: Registry) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
-from nnfw.rundir import HISTORY_CSV, MODEL, PROVENANCE, SETTINGS, SUMMARY, read_json
+from nnfw.rundir import HISTORY_CSV, MODEL, SETTINGS, SUMMARY, read_json, read_provenance
 from nnfw.settings import SLOTS
 
 COMPARISON = "comparison.json"
@@ -55,10 +55,9 @@ class Run:
         """What produced the run (versions, each plugin's distribution), as ``provenance.json``
         records it; empty when it is missing or unreadable (runs of older nnfw versions)."""
         try:
-            found = read_json(self.path / PROVENANCE)
+            return read_provenance(self.path)
         except UsageError:
             return {}
-        return found if isinstance(found, dict) else {}
 
     def choice(self, slot: str) -> str | None:
         """The plugin chosen for a slot (None for 'none' or when unknown)."""
