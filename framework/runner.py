@@ -29,6 +29,7 @@ from nnfw.rundir import (
     PROVENANCE,
     SETTINGS,
     SUMMARY,
+    TENSORBOARD,
     create_run_dir,
     json_text,
     read_provenance,
@@ -334,7 +335,7 @@ def write_run(result: RunResult) -> None:
     write_csv(result.run_dir / HISTORY_CSV, result.history.rows())
     save_model_atomic(result.model, result.run_dir / MODEL)
     write_plots(result)
-    write_tensorboard(result.run_dir / "tensorboard", result.history)
+    write_tensorboard(result.run_dir / TENSORBOARD, result.history)
     write_json(result.run_dir / SUMMARY, result.summary())  # last: marks the run written
 
 
