@@ -27,7 +27,8 @@ def _span_options(func: Any) -> Any:
     for param in reversed(SPAN_PARAMS):
         metavar = "N" if param.type is int else "NUMBER"
         func = click.option(f"--{param.name}", _SPAN_DESTS[param.name], default=None,
-                            metavar=metavar, help=f"The {param.help} (default {param.default!r}; "
+                            metavar=metavar, help=f"{param.help[:1].upper()}{param.help[1:]} "
+                                                  f"(default {param.default!r}; "
                                                   f"{param.accepts}).")(func)
     return func
 
