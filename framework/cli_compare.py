@@ -16,8 +16,11 @@ from nnfw.cli_common import (
     table,
     train_options,
 )
-from nnfw.compare import Comparison, Plan, RunOutcome, display_table, statistics_json
+from nnfw.compare import Comparison, statistics_json
 from nnfw.compare import compare as run_compare
+from nnfw.compare_plan import Plan
+from nnfw.compare_run import RunOutcome
+from nnfw.compare_table import display_table
 from nnfw.errors import UsageError
 from nnfw.rundir import json_text
 from nnfw.spread_report import overlap_lines, statistics_table, tuning_lines

@@ -36,6 +36,9 @@ def write_hparams(directory: Path, runs: Sequence[tuple[Path, dict[str, Any]]],
     """Write the experiment (every hyperparameter seen, the ``metrics`` tags) in
     ``directory/hparams`` and each run's values beside its scalars (``runs``: each run's
     directory and :func:`hparam_values`)."""
+    from nnfw.quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # with --jobs, this process has not needed TensorFlow so far
     import tensorflow as tf
     from tensorboard.plugins.hparams import api as hp
 

@@ -68,5 +68,8 @@ def tuning_lines(results: Sequence[Tuned]) -> list[str]:
         if diverged:
             line += "; diverged: " + ", ".join(f"{tuned.option}={c.value} ({c.diverged}/{c.runs})"
                                                for c in diverged)
+        if len(tuned.candidates) > 2 and tuned.winner.value in (tuned.candidates[0].value,
+                                                                 tuned.candidates[-1].value):
+            line += "; at an end of the values given: the best may lie beyond, widen the range"
         lines.append(line + ")")
     return lines

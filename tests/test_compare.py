@@ -13,7 +13,8 @@ import nnfw
 from nnfw.cli import cli as cli_group
 from nnfw.cli import main
 from nnfw.cli_compare import compare as compare_command
-from nnfw.compare import first_epoch_reaching, plan_comparison, split_values
+from nnfw.compare_plan import plan_comparison, split_values
+from nnfw.compare_table import first_epoch_reaching
 from nnfw.errors import UsageError
 from nnfw.settings import find_config, read_config
 

@@ -13,7 +13,7 @@ import pytest
 from test_compare import run_cli, strict_json
 
 import nnfw
-from nnfw.compare import log_range, plan_comparison, split_values
+from nnfw.compare_plan import log_range, plan_comparison, split_values
 from nnfw.errors import UsageError
 from nnfw.loop import History
 from nnfw.settings import find_config, read_config
@@ -224,6 +224,7 @@ def test_tune_on_a_known_case_with_a_diverged_value(capsys: pytest.CaptureFixtur
     lines = out.splitlines()
     [line] = [line for line in lines if line.startswith("all runs: best lr=0.1")]
     assert "next lr=1e-30" in line and "diverged: lr=1e+38 (2/2)" in line
+    assert "widen the range" not in line  # 0.1 lies between the other two
     assert [line.split()[:4] for line in lines if line.startswith("lr=1e38")] == [
         ["lr=1e38", "2", "(2", "diverged)"]]
     [directory] = [p for p in tmp_path.iterdir() if p.is_dir()]
@@ -283,3 +284,18 @@ def test_band_and_sensitivity_figures(tmp_path: Path) -> None:
                   for g, v in (("mse", 0.2), ("cross-entropy", 0.1))], "loss", "loss")
     path = plot_sensitivity(named, tmp_path / "sensitivity.svg", "t")  # names, not numbers, on x
     assert b"<svg" in path.read_bytes()
+
+
+def test_a_winner_at_an_end_of_the_range_says_so() -> None:
+    from nnfw.spread_report import tuning_lines
+
+    def tuned(best_at: int) -> str:
+        losses = [0.5, 0.5, 0.5]
+        losses[best_at] = 0.1
+        [line] = tuning_lines(tune([summarize({f"g{i}": [{"final_loss": v, "diverged": False}]},
+                                              {f"g{i}": {"lr": 10.0 ** i}})[0]
+                                    for i, v in enumerate(losses)], "lr", "loss"))
+        return line
+
+    assert "widen the range" in tuned(0) and "widen the range" in tuned(2)
+    assert "widen the range" not in tuned(1)
