@@ -119,6 +119,12 @@ def _dataset(value: Any) -> bool:
     return isinstance(value, Dataset)
 
 
+def _objective(value: Any) -> bool:
+    from nnfw.objective import Objective
+
+    return isinstance(value, Objective)
+
+
 def _path(value: Any) -> bool:
     return isinstance(value, str | os.PathLike)
 
@@ -137,6 +143,7 @@ CONTRACTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "dataset": ("an nnfw.Dataset", _dataset),
     "strategy": ("a tf.distribute.Strategy", _strategy),
     "experiment": ("the path of a TOML config file", _path),
+    "function": ("an nnfw.Objective", _objective),
 }
 
 
