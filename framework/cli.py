@@ -28,6 +28,7 @@ from nnfw.cli_common import (
     train_options,
 )
 from nnfw.cli_compare import compare
+from nnfw.cli_paths import paths
 from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
@@ -90,7 +91,7 @@ def list_plugins(as_json: bool, requirements: bool) -> None:
 @click.argument("kind")
 def list_kind(kind: str) -> None:
     """The entries of one KIND (optimizers, losses, schedules, activations,
-    regularizers, initializers, datasets, experiments), with descriptions."""
+    regularizers, initializers, datasets, experiments, functions), with descriptions."""
     wanted = PLURALS.get(kind) or (kind if kind in KINDS else None)
     if wanted is None:
         raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
@@ -233,7 +234,7 @@ def _divergence_line(result: Any, registry: Registry) -> str:
             f"{hint}")
 
 
-for command in (plot, compare, runs, show):
+for command in (plot, compare, paths, runs, show):
     cli.add_command(command)
 
 
