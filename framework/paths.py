@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nnfw.errors import STRICT_ENV, NnfwError, PluginError, UsageError, strict_from_env
-from nnfw.isolation import blame, describe, keras_defaults_restored
+from nnfw.errors import NnfwError, PluginError, UsageError, strict_from_env
+from nnfw.isolation import failure, keras_defaults_restored
 from nnfw.output import stdout_to_stderr
 from nnfw.params import Param
 from nnfw.settings import FLOAT32_MAX, INT32_MAX, SCALAR_BY_NAME
@@ -160,7 +160,7 @@ def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, s
         except Exception as exc:
             if strict_from_env():
                 raise
-            raise _failure(exc, chosen) from exc
+            raise failure(exc, chosen, "nnfw paths") from exc
     return result
 
 
@@ -261,13 +261,3 @@ def _check_value(loss: Any, entry: Entry) -> None:
                  if shape is not None else f"a {type(loss).__name__}")
         raise PluginError(f"function {entry.name!r} of plugin {entry.plugin!r} gave {shown}, "
                           "not a float32 scalar tensor")
-
-
-def _failure(exc: Exception, chosen: Sequence[Entry]) -> NnfwError:
-    """An exception while walking as one line, naming the chosen entry whose code raised it."""
-    entry = blame(exc, chosen)
-    hint = f"({STRICT_ENV}=1 shows the traceback)"
-    if entry is None:
-        return NnfwError(f"nnfw paths failed: {describe(exc)} {hint}")
-    return PluginError(f"nnfw paths failed in {entry.kind} {entry.name!r} of plugin "
-                       f"{entry.plugin!r}: {describe(exc)} {hint}")
