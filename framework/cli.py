@@ -28,6 +28,7 @@ from nnfw.cli_common import (
     train_options,
 )
 from nnfw.cli_compare import compare
+from nnfw.cli_lr_find import lr_find_command
 from nnfw.cli_paths import paths
 from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
@@ -234,7 +235,7 @@ def _divergence_line(result: Any, registry: Registry) -> str:
             f"{hint}")
 
 
-for command in (plot, compare, paths, runs, show):
+for command in (plot, compare, paths, runs, show, lr_find_command):
     cli.add_command(command)
 
 

@@ -16,9 +16,12 @@ from nnfw.cli_common import (
     table,
     train_options,
 )
-from nnfw.compare import Plan, RunOutcome, display_table
+from nnfw.compare import Comparison, Plan, RunOutcome, display_table, statistics_json
 from nnfw.compare import compare as run_compare
+from nnfw.errors import UsageError
 from nnfw.rundir import json_text
+from nnfw.spread_report import overlap_lines, statistics_table, tuning_lines
+from nnfw.spreads import TUNABLE_BY
 
 
 @click.command("compare", context_settings={"ignore_unknown_options": True,
@@ -29,32 +32,67 @@ from nnfw.rundir import json_text
 @click.option("--jobs", type=click.IntRange(min=1), default=1, metavar="N",
               help="Train up to N runs at once, in separate processes (default 1: one after another, "
                    "in this process). The numbers do not depend on N.")
+@click.option("--seeds", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Train every combination on N seeds (--seed S, S+1, ...: the initial weights; "
+                   "and the data set's own seed, its shuffle or points, unless --same-split), and "
+                   "show per combination the median, quartiles and mean ± sd of each result, "
+                   "diverged runs counted as the worst (loss inf, accuracy 0).")
+@click.option("--same-split", is_flag=True,
+              help="With --seeds: keep the data set's seed, so only the initial weights change.")
+@click.option("--tune", "tune_option", default=None, metavar="OPTION",
+              help="Pick the best value of this varied option (e.g. lr) for each combination of the "
+                   "others, by the median of --by over the seeds; draws sensitivity.png. "
+                   "Give the option a list or a log range: --lr 1e-3:1:7.")
+@click.option("--by", type=click.Choice(TUNABLE_BY), default=None,
+              help="The result that ranks (default: test_loss where the data has a test part, "
+                   "else loss; target_epoch needs --target).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the table as a JSON list of objects on stdout, nothing else.")
+              help="Print the table as JSON on stdout, nothing else: a list of runs, or with "
+                   "--seeds/--tune an object with the runs, the statistics and the tuning.")
 @train_options
 @click.pass_context
 def compare(ctx: click.Context, config_path: str | None, target: float | None, jobs: int,
+            seeds: int | None, same_split: bool, tune_option: str | None, by: str | None,
             as_json: bool, **options: Any) -> None:
     """Train once per value of the varied options, fairly: same data, split, seed and
     initial weights. Give any option a comma-separated list (--optimizer sgd,adam
     --lr 0.1,0.01 trains every combination: 4 runs). --hidden takes '16,8' itself,
-    so separate its alternatives with ';' (--hidden '4;16,8'). A plugin setting
-    (--optimizer.beta 0.9, or a list) applies to the runs whose plugin has it.
+    so separate its alternatives with ';' (--hidden '4;16,8'). A numeric option also
+    takes a log range LOW:HIGH:COUNT (--lr 1e-3:1:7: seven values, both ends included).
+    A plugin setting (--optimizer.beta 0.9, or a list) applies to the runs whose plugin has it.
 
     Prints a table (final loss, final and best test accuracy, time, divergence) and
     saves it with loss.png and accuracy.png, all runs in one figure, in a new
     directory under --out; each run's own directory is inside it."""
+    if same_split and seeds is None:
+        raise UsageError("--same-split: give --seeds N too (it keeps the data fixed across seeds)")
     registry = registry_with_warnings()
     result = run_compare(registry, load_config(registry, config_path), option_settings(options),
-                         parse_plugin_options(ctx.args), jobs=jobs,
-                         target=target, on_start=lambda plan, where: _started(plan, where, jobs),
+                         parse_plugin_options(ctx.args), jobs=jobs, target=target, seeds=seeds,
+                         same_split=same_split, tune_option=tune_option, by=by,
+                         on_start=lambda plan, where: _started(plan, where, jobs),
                          on_done=_finished)
-    if as_json:
+    if result.plan.seeds is not None:
+        _show_statistics(result, as_json)
+    elif as_json:
         click.echo(json_text(result.rows))
+    else:
+        header, cells = display_table(result.rows, target)
+        table([h.upper() for h in header], cells)
+    if not as_json:
+        click.echo(f"comparison saved in {result.directory}")
+
+
+def _show_statistics(result: Comparison, as_json: bool) -> None:
+    if as_json:
+        click.echo(json_text({"runs": result.rows, **statistics_json(result)}))
         return
-    header, cells = display_table(result.rows, target)
+    header, cells = statistics_table(result.summaries)
     table([h.upper() for h in header], cells)
-    click.echo(f"comparison saved in {result.directory}")
+    assert result.metric is not None
+    for line in [*overlap_lines(result.metric, result.overlapping),
+                 *tuning_lines(result.tuned)]:
+        click.echo(line)
 
 
 def _started(plan: Plan, directory: Path, jobs: int) -> None:

@@ -10,33 +10,46 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnfw.errors import NnfwError, UsageError
+from nnfw.errors import NnfwError, NnfwWarning, UsageError
 from nnfw.loop import Divergence, History
 from nnfw.registry import Registry
 from nnfw.rundir import create_run_dir, write_atomic, write_csv, write_json
 from nnfw.settings import SCALARS, SLOTS, Settings, resolve_settings
+from nnfw.spreads import METRICS, TUNABLE_BY, GroupSummary, default_metric, overlaps, summarize
 from nnfw.suggest import unknown_name_message
+from nnfw.tuning import Tuned, tune
 
 SEPARATOR = ","
 HIDDEN_SEPARATOR = ";"  # 'hidden' takes '16,8' itself, so its alternatives are separated by ';'
 NOT_VARIED = {"out"}  # all runs of a comparison go into one comparison directory
+LOG_RANGE = re.compile(r"^[0-9.eE+-]+:[0-9.eE+-]+:[0-9]+$")  # LOW:HIGH:COUNT
+WHOLE = re.compile(r"^[0-9]+$")
 TARGET_SLACK = 1e-6  # accuracies are float32 fractions: 29/30 is 0.96666664
 WORKER_THREADS = 1  # TensorFlow inter- and intra-op threads per worker process
 
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """One run of a comparison: its legend label, what was varied for it, its settings."""
+    """One run of a comparison: its legend label, what was varied for it, its settings.
+
+    With repeated seeds, ``group`` is the label of the combination the run repeats
+    (shared by its seeds) and ``repeat`` counts its seeds from 0; otherwise
+    ``group`` is the label and ``repeat`` is None.
+    """
 
     label: str
     varied: dict[str, Any]
     settings: Settings
+    group: str = ""
+    repeat: int | None = None
 
 
 @dataclass
@@ -45,6 +58,13 @@ class Plan:
 
     runs: list[PlannedRun]
     varied: dict[str, list[str]]
+    seeds: int | None = None  # repeats per combination, when asked for (statistics then)
+    same_split: bool = False  # the data set's own seed kept when repeating seeds
+
+    @property
+    def groups(self) -> list[str]:
+        """The combinations' labels, in plan order (each once, however many seeds it has)."""
+        return list(dict.fromkeys(run.group for run in self.runs))
 
     @property
     def title(self) -> str:
@@ -72,7 +92,8 @@ class RunOutcome:
 
 @dataclass
 class Comparison:
-    """A finished comparison: the plan, each run's outcome (in plan order), the table."""
+    """A finished comparison: the plan, each run's outcome (in plan order), the table, and
+    with repeated seeds the statistics per combination (ranked by ``metric``) and tuning."""
 
     plan: Plan
     outcomes: list[RunOutcome]
@@ -81,14 +102,21 @@ class Comparison:
     target: float | None = None
     wall_seconds: float = 0.0
     jobs: int = 1
+    summaries: list[GroupSummary] = field(default_factory=list)
+    metric: str | None = None
+    overlapping: dict[str, list[str]] = field(default_factory=dict)
+    tuned: list[Tuned] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- planning
 
 
 def split_values(option: str, text: str) -> list[str]:
-    """The alternatives in one option's value: comma-separated (';' for ``hidden``)."""
+    """The alternatives in one option's value: comma-separated (';' for ``hidden``), or a log
+    range ``LOW:HIGH:COUNT`` (see :func:`log_range`)."""
     separator = HIDDEN_SEPARATOR if option == "hidden" else SEPARATOR
+    if LOG_RANGE.match(text.strip()):
+        return log_range(option, text.strip())
     values = [item.strip() for item in text.split(separator)]
     if option != "hidden" and any(not v for v in values):
         raise UsageError(f"--{option}: {text!r} has an empty item; give values like 'a{separator}b'")
@@ -98,9 +126,37 @@ def split_values(option: str, text: str) -> list[str]:
     return values
 
 
+def log_range(option: str, text: str) -> list[str]:
+    """``LOW:HIGH:COUNT`` as COUNT values spaced evenly on a log scale, both ends included
+    (``1e-3:1:4`` -> 0.001, 0.01, 0.1, 1), each written with 6 significant digits.
+
+    Whole-number ends (``10:1000:3``) give whole numbers, for options that count.
+    """
+    low_text, high_text, count_text = text.split(":")
+    try:
+        low, high, count = float(low_text), float(high_text), int(count_text)
+    except ValueError:
+        raise UsageError(f"--{option}: {text!r} is not a log range LOW:HIGH:COUNT of numbers "
+                         "(like 1e-3:1:7)") from None
+    if not (0 < low < high and math.isfinite(high)):
+        raise UsageError(f"--{option}: {text!r} needs 0 < LOW < HIGH in LOW:HIGH:COUNT "
+                         "(a log range)")
+    if count < 2:
+        raise UsageError(f"--{option}: {text!r} needs COUNT >= 2 in LOW:HIGH:COUNT")
+    ratios = [index / (count - 1) for index in range(count)]
+    values = [low * (high / low) ** ratio for ratio in ratios]
+    values[-1] = high  # the end exactly, not its rounding through the power
+    whole = all(WHOLE.match(end) for end in (low_text, high_text))
+    shown = [str(round(v)) if whole else format(v, ".6g") for v in values]
+    if len(set(shown)) < len(shown):
+        raise UsageError(f"--{option}: {text!r} gives the same value twice; ask for fewer values")
+    return shown
+
+
 def plan_comparison(registry: Registry, config: Mapping[str, Any] | None,
                     options: Mapping[str, Any],
-                    option_params: Mapping[str, Mapping[str, str]] | None = None) -> Plan:
+                    option_params: Mapping[str, Mapping[str, str]] | None = None, *,
+                    seeds: int | None = None, same_split: bool = False) -> Plan:
     """Resolve and check the settings of every run, before anything trains.
 
     ``options`` are keyed by option name ('batch-size'), as for
@@ -108,8 +164,12 @@ def plan_comparison(registry: Registry, config: Mapping[str, Any] | None,
     (see :func:`split_values`). ``option_params`` (``--slot.key value``) may
     list alternatives too; each run gets the keys its plugins declare, and a
     key no run's plugin declares is a UsageError.
+
+    ``seeds`` repeats every combination on that many seeds (see :func:`repeat_on_seeds`).
     """
     dimensions = _dimensions(options, option_params or {})
+    if seeds is not None:
+        _check_seeds_not_varied(dimensions)
     varying = [name for name, values in dimensions.items() if len(values) > 1]
     fixed = {k: v for k, v in options.items() if k in NOT_VARIED or not isinstance(v, str)}
     runs: list[PlannedRun] = []
@@ -130,10 +190,51 @@ def plan_comparison(registry: Registry, config: Mapping[str, Any] | None,
         settings = resolve_settings(registry, config, run_options, hyper)
         varied = {k: _typed(settings, k) for k in varying if k in chosen}
         label = ", ".join(f"{k}={_shown(k, chosen[k])}" for k in varied) or "run"
-        if all(run.label != label for run in runs):
-            runs.append(PlannedRun(label, varied, settings))
+        if any(run.group == label for run in runs):
+            continue
+        if seeds is None:
+            runs.append(PlannedRun(label, varied, settings, label))
+            continue
+        runs.extend(repeat_on_seeds(PlannedRun(label, varied, settings, label), seeds, same_split,
+                                    _resolver(registry, config, run_options, hyper)))
     _check_every_key_used(dimensions, offered)
-    return Plan(runs, {name: dimensions[name] for name in varying})
+    return Plan(runs, {name: dimensions[name] for name in varying}, seeds, same_split)
+
+
+def repeat_on_seeds(run: PlannedRun, seeds: int, same_split: bool,
+                    resolve: Callable[[dict[str, Any], dict[str, dict[str, Any]]], Settings]
+                    ) -> list[PlannedRun]:
+    """``run`` on ``seeds`` seeds: repeat ``i`` (from 0) adds ``i`` to the run's ``seed`` (the
+    initial weights) and, unless ``same_split``, to its data set's ``seed`` where the data set
+    declares one (its shuffle, split or generated points). ``resolve(options, params)``
+    resolves the run's settings with those replaced, so bounds are checked as usual."""
+    settings = run.settings
+    dataset_seed = None if same_split else settings.params["dataset"].get("seed")
+    repeats = []
+    for repeat in range(seeds):
+        params = ({} if dataset_seed is None else
+                  {"dataset": {**settings.params["dataset"], "seed": dataset_seed + repeat}})
+        repeated = resolve({"seed": settings.scalars["seed"] + repeat}, params)
+        seed = repeated.scalars["seed"]
+        label = f"seed={seed}" if run.label == "run" else f"{run.label}, seed={seed}"
+        repeats.append(PlannedRun(label, run.varied, repeated, run.label, repeat))
+    return repeats
+
+
+def _resolver(registry: Registry, config: Mapping[str, Any] | None, options: Mapping[str, Any],
+              params: Mapping[str, Mapping[str, Any]]
+              ) -> Callable[[dict[str, Any], dict[str, dict[str, Any]]], Settings]:
+    """Resolve one run's settings with some options and hyperparameters replaced."""
+    return lambda more_options, more_params: resolve_settings(
+        registry, config, {**options, **more_options}, {**params, **more_params})
+
+
+def _check_seeds_not_varied(dimensions: Mapping[str, list[str]]) -> None:
+    """--seeds sets the seeds itself: a UsageError when a seed is also among the varied options."""
+    for option in ("seed", "dataset.seed"):
+        if len(dimensions.get(option, ())) > 1:
+            raise UsageError(f"--{option}: {SEPARATOR.join(dimensions[option])!r} lists seeds, but "
+                             f"--seeds sets them (from the first: S, S+1, ...); give one --{option}")
 
 
 def _dimensions(options: Mapping[str, Any], option_params: Mapping[str, Mapping[str, str]]
@@ -320,6 +421,10 @@ def table_rows(plan: Plan, outcomes: Sequence[RunOutcome], target: float | None 
         if target is not None:
             row["target_epoch"] = first_epoch_reaching(history.test_accuracy, target)
         row["train_seconds"] = round(outcome.train_seconds, 4)
+        if plan.seeds is not None:  # the repeated runs' extra columns
+            row.update(group=run.group, seed=run.settings.scalars["seed"],
+                       dataset_seed=run.settings.params["dataset"].get("seed"),
+                       final_test_loss=history.test_loss[-1] if history.test_loss else None)
         row["diverged"] = outcome.divergence is not None
         row["divergence_epoch"] = outcome.divergence.epoch if outcome.divergence else None
         row["divergence_step"] = outcome.divergence.step if outcome.divergence else None
@@ -377,7 +482,8 @@ def markdown_table(header: Sequence[str], cells: Sequence[Sequence[str]]) -> str
 
 def compare(registry: Registry, config: Mapping[str, Any] | None, options: Mapping[str, Any],
             option_params: Mapping[str, Mapping[str, str]] | None = None, *, jobs: int = 1,
-            target: float | None = None,
+            target: float | None = None, seeds: int | None = None, same_split: bool = False,
+            tune_option: str | None = None, by: str | None = None,
             on_start: Callable[[Plan, Path], None] | None = None,
             on_done: Callable[[RunOutcome, int, int], None] | None = None) -> Comparison:
     """Plan, run and record a comparison in a new directory under the ``out`` setting.
@@ -385,8 +491,18 @@ def compare(registry: Registry, config: Mapping[str, Any] | None, options: Mappi
     The directory holds each run's own directory, ``table.csv``, ``table.md``,
     ``comparison.json``, ``loss.png`` and (when runs have test accuracy)
     ``accuracy.png``. ``on_start(plan, directory)`` is called before the first run.
+
+    ``seeds`` repeats each combination on that many seeds (``same_split`` keeps the
+    data set's seed) and adds the statistics per combination; ``tune_option`` picks its
+    best value per combination of the other varied options, by the median of ``by``
+    (see :data:`nnfw.spreads.TUNABLE_BY`; the test loss where there is one, else the
+    loss, when not given), and draws ``sensitivity.png``. Tuning implies statistics.
     """
-    plan = plan_comparison(registry, config, options, option_params)
+    if tune_option is not None and seeds is None:
+        seeds = 1
+    _check_ranking(by, target)
+    plan = plan_comparison(registry, config, options, option_params, seeds=seeds, same_split=same_split)
+    _check_tuned(tune_option, plan)
     first = plan.runs[0].settings
     name = "-".join(["compare", *([str(first.choices["dataset"])] if "dataset" not in plan.varied else []),
                      *plan.varied])
@@ -397,21 +513,96 @@ def compare(registry: Registry, config: Mapping[str, Any] | None, options: Mappi
     outcomes = run_comparison(plan, registry, directory, jobs, on_done)
     result = Comparison(plan, outcomes, table_rows(plan, outcomes, target), directory, target,
                         time.perf_counter() - started, min(jobs, len(plan.runs)))
+    if plan.seeds is not None:
+        _add_statistics(result, tune_option, by)
     write_comparison(result)
     return result
 
 
+def _check_ranking(by: str | None, target: float | None) -> None:
+    """A UsageError for a ``--by`` metric nnfw cannot rank by here."""
+    if by is not None and by not in TUNABLE_BY:
+        raise UsageError(unknown_name_message("--by: unknown metric", by, TUNABLE_BY))
+    if by == "target_epoch" and target is None:
+        raise UsageError("--by target_epoch: give --target ACCURACY too (the accuracy to reach)")
+
+
+def _check_tuned(option: str | None, plan: Plan) -> None:
+    """A UsageError unless the tuned option is one the comparison varies."""
+    if option is not None and option not in plan.varied:
+        varied = ", ".join(plan.varied) or "nothing"
+        raise UsageError(f"--tune: {option!r} is not varied in this comparison (varied: {varied}); "
+                         f"give it several values, e.g. --{option} 1e-3:1:7")
+
+
+def _add_statistics(result: Comparison, tune_option: str | None, by: str | None) -> None:
+    """The statistics per combination, the overlaps of the ranking metric, and the tuning."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    varied: dict[str, dict[str, Any]] = {}
+    for run, row in zip(result.plan.runs, result.rows, strict=True):
+        groups.setdefault(run.group, []).append(row)
+        varied[run.group] = run.varied
+    result.summaries = summarize(groups, varied)
+    metric = by or default_metric(result.summaries)
+    if not all(metric in s.spreads for s in result.summaries):
+        warnings.warn(f"--by {metric}: not every run has a {METRICS[metric].label}; ranking by "
+                      "the final loss", NnfwWarning, stacklevel=3)
+        metric = "loss"
+    result.metric = metric
+    compared = result.summaries
+    if tune_option is not None:
+        result.tuned = tune(result.summaries, tune_option, metric)
+        best = {t.winner.group for t in result.tuned if t.winner is not None}
+        compared = [s for s in result.summaries if s.group in best]  # each at its best value
+    result.overlapping = overlaps(compared, metric)
+
+
 def write_comparison(result: Comparison) -> None:
-    """Write the table (CSV, markdown), ``comparison.json`` and the two figures."""
+    """Write the table (CSV, markdown), ``comparison.json`` and the figures."""
     from nnfw.plots import plot_comparison
 
     directory = result.directory
-    header, cells = display_table(result.rows, result.target)
     write_csv(directory / "table.csv", result.rows)
-    write_atomic(directory / "table.md", markdown_table(header, cells))
-    write_json(directory / "comparison.json", {
+    saved: dict[str, Any] = {
         "title": result.plan.title, "varied": result.plan.varied, "target": result.target,
-        "jobs": result.jobs, "wall_seconds": round(result.wall_seconds, 4), "runs": result.rows})
-    plot_comparison({o.label: o.history.rows() for o in result.outcomes}, directory / "loss.png",
-                    directory / "accuracy.png", result.plan.title,
-                    diverged=[o.label for o in result.outcomes if o.divergence is not None])
+        "jobs": result.jobs, "wall_seconds": round(result.wall_seconds, 4), "runs": result.rows}
+    diverged = [o.label for o in result.outcomes if o.divergence is not None]
+    _write_hparams(result)
+    if result.plan.seeds is None:
+        header, cells = display_table(result.rows, result.target)
+        write_atomic(directory / "table.md", markdown_table(header, cells))
+        write_json(directory / "comparison.json", saved)
+        plot_comparison({o.label: o.history.rows() for o in result.outcomes}, directory / "loss.png",
+                        directory / "accuracy.png", result.plan.title, diverged=diverged)
+        return
+    from nnfw.spread_plots import plot_bands, plot_sensitivity
+    from nnfw.spread_report import statistics_table
+
+    header, cells = statistics_table(result.summaries)
+    write_atomic(directory / "table.md", markdown_table(header, cells))
+    write_json(directory / "comparison.json", {**saved, **statistics_json(result)})
+    histories: dict[str, list[History]] = {}
+    for run, outcome in zip(result.plan.runs, result.outcomes, strict=True):
+        histories.setdefault(run.group, []).append(outcome.history)
+    title = f"{result.plan.title}, {result.plan.seeds} seeds"
+    plot_bands(histories, directory / "loss.png", directory / "accuracy.png", title)
+    if result.tuned:
+        plot_sensitivity(result.tuned, directory / "sensitivity.png", title)
+
+
+def _write_hparams(result: Comparison) -> None:
+    """The runs for TensorBoard's HParams dashboard: varied options, seeds, final metrics."""
+    from nnfw.hparams import METRIC_TAGS, hparam_values, write_hparams
+
+    runs = [(outcome.run_dir, hparam_values(
+        run.varied, run.settings.scalars["seed"] if run.repeat is not None else None))
+        for run, outcome in zip(result.plan.runs, result.outcomes, strict=True) if outcome.run_dir]
+    columns = {name for outcome in result.outcomes for name in outcome.history.columns()}
+    write_hparams(result.directory, runs, [tag for tag in METRIC_TAGS if tag in columns])
+
+
+def statistics_json(result: Comparison) -> dict[str, Any]:
+    """The statistics part of comparison.json (and of ``compare --json`` with seeds)."""
+    return {"seeds": result.plan.seeds, "same_split": result.plan.same_split, "by": result.metric,
+            "groups": [s.as_dict() for s in result.summaries],
+            "overlapping": result.overlapping, "tuned": [t.as_dict() for t in result.tuned]}

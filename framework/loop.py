@@ -208,6 +208,7 @@ class Trainer:
         self.exact = exact
         self._capacity = 1
         self._run: Any = None
+        self._one_step: Any = None
         self.traces = 0
         self.history = History()
         self.divergence: Divergence | None = None
@@ -447,6 +448,27 @@ class Trainer:
             chunk = self._agreed(
                 max(1, min(epochs, int(CHUNK_SECONDS / per_epoch) if per_epoch else epochs)))
         return time.perf_counter() - began  # the loop's wall time: chunks, records, callbacks
+
+    def step(self, batch: int) -> float:
+        """One optimizer step on batch ``batch`` of an epoch (0 to ``steps_per_epoch - 1``, the
+        short batch last), outside the chunked loop: the batch's training objective before the
+        update, as training records it. The model and the optimizer's state move as in
+        :meth:`fit`; nothing is recorded in the history, and nothing checks for divergence.
+
+        For work that decides after every step (the learning-rate finder). The step runs
+        as a plain graph, never XLA: compiling does not pay off for one step per call.
+        """
+        import tensorflow as tf
+
+        if not 0 <= batch < self.steps_per_epoch:
+            raise ValueError(f"batch {batch} is not in 0..{self.steps_per_epoch - 1}")
+        if self._one_step is None:
+            self._one_step = tf.function(lambda data, index: self._step(data, index)[0],
+                                         autograph=False)
+        index = tf.constant(batch) if batch < self.full_batches else None  # None: the short one
+        arithmetic = eager_arithmetic if self.exact else contextlib.nullcontext
+        with self.strategy.scope(), arithmetic():
+            return float(self._one_step(self._data, index))
 
     def _agreed(self, chunk: int) -> int:
         """The next chunk's size as the first worker proposes it, on every worker.

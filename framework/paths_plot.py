@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnfw.plots import (
+from nnfw.figures import (
     FORMATS,
     LINE_STYLES,
     SINGLE_SIZE,
-    _label,
-    _new_figure,
-    _run_colours,
-    _save,
-    _title,
+    new_figure,
+    put_labels,
+    put_title,
+    run_colours,
+    save_figure,
 )
 from nnfw.rundir import write_atomic
 
@@ -55,7 +55,7 @@ def plot_paths(result: PathsResult, grid: Sequence[np.ndarray], path: str | Path
     figure, lines = paths_figure(result, grid)
     if target.suffix.lower() != ".gif":
         lines.show(None)
-        return _save(figure, target, show=False)
+        return save_figure(figure, target, show=False)
     _save_animation(figure, lines, target)
     return target
 
@@ -63,18 +63,18 @@ def plot_paths(result: PathsResult, grid: Sequence[np.ndarray], path: str | Path
 def paths_figure(result: PathsResult, grid: Sequence[np.ndarray]) -> tuple[Figure, Lines]:
     """The figure with the function drawn and each optimizer's path (a :class:`Lines`, whose
     ``show(step)`` draws the paths up to that step) with its end point, and the minima."""
-    figure, (ax,) = _new_figure(SINGLE_SIZE)
+    figure, (ax,) = new_figure(SINGLE_SIZE)
     objective = result.objective
     if objective.dimensions == 1:
         ax.plot(grid[0], grid[1], color="0.45", linewidth=1.5, zorder=1)
         if _spans_decades(grid[1]):
             ax.set_yscale("log")
-        _label(ax, objective.names[0], f"f({objective.names[0]})")
+        put_labels(ax, objective.names[0], f"f({objective.names[0]})")
         finite = grid[1][np.isfinite(grid[1])]
         box = (objective.bounds[0], (float(finite.min()), float(finite.max())))
     else:
         _contours(figure, ax, *grid)
-        _label(ax, *objective.names)
+        put_labels(ax, *objective.names)
         box = objective.bounds
     ax.set_xlim(*box[0])
     ax.set_ylim(*box[1])
@@ -84,7 +84,7 @@ def paths_figure(result: PathsResult, grid: Sequence[np.ndarray]) -> tuple[Figur
                 label="minimum" if number == 0 else None)
     lines = Lines(ax, result.paths, objective.dimensions, box)
     title = f"{result.function}: {result.formula}\n{_settings_text(result)}"
-    _title(ax, title, SINGLE_SIZE[0])
+    put_title(ax, title, SINGLE_SIZE[0])
     ax.legend(fontsize=8, loc="best", framealpha=0.85)
     return figure, lines
 
@@ -106,7 +106,7 @@ class Lines:
             ax.plot(*self._xy(self.paths[0], 1), marker="s", markersize=7, color="black",
                     linestyle="none", zorder=5, label="start")
         self.artists = []
-        for index, (path, colour) in enumerate(zip(self.paths, _run_colours(len(self.paths)),
+        for index, (path, colour) in enumerate(zip(self.paths, run_colours(len(self.paths)),
                                                    strict=True)):
             style = LINE_STYLES[(index // 10) % len(LINE_STYLES)]
             line, = ax.plot([], [], color=colour, linestyle=style, linewidth=1.8, zorder=3,

@@ -24,6 +24,8 @@ PROVENANCE = "provenance.json"  # what produced the run: versions, and each plug
 SUMMARY = "summary.json"  # written last: a run with one is finished (or stopped and saved)
 HISTORY_CSV, MODEL = "history.csv", "model.keras"  # one row per epoch; the trained model
 CURVES, BOUNDARY = "curves.png", "boundary.png"  # loss/accuracy curves; the decision boundary
+TENSORBOARD = "tensorboard"  # the folder of TensorBoard event files
+LR_FIND_JSON, LR_FIND_PNG = "lr-find.json", "lr-find.png"  # a learning-rate range test
 
 
 def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:

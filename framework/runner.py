@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
@@ -29,6 +29,7 @@ from nnfw.rundir import (
     PROVENANCE,
     SETTINGS,
     SUMMARY,
+    TENSORBOARD,
     create_run_dir,
     json_text,
     read_provenance,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 MAX_PRINTED_PARAMETERS = 20
 RESULT_FILES = (HISTORY_CSV, MODEL, CURVES, BOUNDARY)  # written at the end of every run
+T = TypeVar("T")
 
 
 @dataclass
@@ -112,10 +114,18 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     """
     if strategy is None:
         strategy = start_strategy(settings, registry)  # first: it may configure devices
+    return run_plugin_code(settings, registry,
+                           lambda: _run(settings, registry, out, on_chunk, resume, strategy))
+
+
+def run_plugin_code(settings: Settings, registry: Registry, work: Callable[[], T]) -> T:
+    """``work()``, code that runs the plugin objects the settings choose, guarded as training
+    is: Keras' global settings checked first, plugin prints sent to stderr, and any failure
+    one line naming the chosen entry whose code raised it."""
     keras_defaults_restored("before this run")
     try:
         with stdout_to_stderr():  # training runs plugin objects: their prints are not output
-            return _run(settings, registry, out, on_chunk, resume, strategy)
+            return work()
     except (NnfwError, OSError):  # said in one line already; a full disk names its file
         raise
     except Exception as exc:
@@ -188,6 +198,17 @@ def _trainer(plan: Plan, registry: Registry, strategy: Any,
     """The model, optimizer and loss built in the strategy's scope, in a trainer; restored
     from the run's checkpoint when resuming (with the training seconds it had, and what of
     the history file its checkpoint covers)."""
+    trainer = build_trainer(plan, registry, strategy)
+    with strategy.scope():
+        seconds_before, log = (load_checkpoint(resume, trainer) if resume is not None
+                               else (0.0, HistoryLog()))
+    return trainer, seconds_before, log
+
+
+def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any = None) -> Trainer:
+    """The planned run's model, optimizer and loss, built from its plugins in the strategy's
+    scope (after seeding TensorFlow with the run's seed), in a trainer. ``schedule`` replaces
+    the learning-rate schedule the settings choose (the learning-rate finder's)."""
     import tensorflow as tf
 
     settings, data = plan.settings, plan.data
@@ -198,11 +219,12 @@ def _trainer(plan: Plan, registry: Registry, strategy: Any,
         except tf.errors.ResourceExhaustedError:
             raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
                              "not fit in memory; use smaller --hidden layers") from None
-        schedule_entry = registry.get("schedule", settings.choices["schedule"])
-        schedule = schedule_entry.create(settings.scalars["lr"], plan.steps_per_epoch,
-                                         **schedule_entry.run_keywords(
-                                             {"epochs": settings.scalars["epochs"]}),
-                                         **settings.params["schedule"])
+        if schedule is None:
+            schedule_entry = registry.get("schedule", settings.choices["schedule"])
+            schedule = schedule_entry.create(settings.scalars["lr"], plan.steps_per_epoch,
+                                             **schedule_entry.run_keywords(
+                                                 {"epochs": settings.scalars["epochs"]}),
+                                             **settings.params["schedule"])
         optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
             schedule, **settings.params["optimizer"])
         trainer = Trainer(model, optimizer, build(settings, registry, "loss"),
@@ -213,9 +235,7 @@ def _trainer(plan: Plan, registry: Registry, strategy: Any,
                           exact=settings.scalars["exact"],
                           loss_reduction=registry.get("loss", settings.choices["loss"])
                           .extras["reduction"])
-        seconds_before, log = (load_checkpoint(resume, trainer) if resume is not None
-                               else (0.0, HistoryLog()))
-    return trainer, seconds_before, log
+    return trainer
 
 
 def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
@@ -329,7 +349,7 @@ def write_run(result: RunResult) -> None:
     write_csv(result.run_dir / HISTORY_CSV, result.history.rows())
     save_model_atomic(result.model, result.run_dir / MODEL)
     write_plots(result)
-    write_tensorboard(result.run_dir / "tensorboard", result.history)
+    write_tensorboard(result.run_dir / TENSORBOARD, result.history)
     write_json(result.run_dir / SUMMARY, result.summary())  # last: marks the run written
 
 

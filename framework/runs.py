@@ -6,8 +6,9 @@ and ``settings.toml`` are read. A directory with some run files but no summary,
 or a time-stamped one with nothing in it yet, is an unfinished run (still
 training, or stopped). A directory that is no run but holds runs (a comparison,
 usually with ``comparison.json``) contributes its runs, named ``COMPARISON/RUN``.
-Anything else is not a run and is skipped. A run with a summary but fewer epochs
-than its settings ask for (and no divergence) was interrupted.
+A learning-rate range test's directory (``lr-find.json``) is no run. Anything else is not
+a run and is skipped. A run with a summary but fewer epochs than its settings ask for (and
+no divergence) was interrupted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from typing import Any
 
 from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
-from nnfw.rundir import HISTORY_CSV, MODEL, SETTINGS, SUMMARY, read_json, read_provenance
+from nnfw.rundir import (
+    HISTORY_CSV,
+    LR_FIND_JSON,
+    MODEL,
+    SETTINGS,
+    SUMMARY,
+    read_json,
+    read_provenance,
+)
 from nnfw.settings import SLOTS
 
 COMPARISON = "comparison.json"
@@ -136,7 +145,7 @@ def read_run(path: Path, name: str | None = None, comparison: str | None = None)
                 run.status, run.problem = UNREADABLE, f"{SUMMARY}: {problem}"
             else:
                 run.summary = summary
-    elif is_comparison(path):
+    elif is_comparison(path) or (path / LR_FIND_JSON).exists():  # a range test trains no run
         return None
     elif any((path / f).exists() for f in RUN_FILES) or STAMP.match(path.name):
         run = Run(path, name, comparison, UNFINISHED,
