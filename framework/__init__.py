@@ -12,6 +12,7 @@ Write a plugin with :data:`hookimpl` and :class:`Param`; see ``nnfw.hookspecs``.
 from nnfw.api import (
     activation,
     dataset,
+    function,
     initializer,
     load_model,
     loss,
@@ -27,13 +28,14 @@ from nnfw.deadline import deadline
 from nnfw.errors import NnfwError, NnfwWarning, PluginError, UsageError
 from nnfw.files import read_data_text
 from nnfw.hookspecs import hookimpl
+from nnfw.objective import Objective
 from nnfw.params import Param
 from nnfw.suggest import unknown_name_message
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Dataset", "NnfwError", "NnfwWarning", "Param", "PluginError", "UsageError", "activation", "dataset",
-    "deadline", "hookimpl", "initializer", "load_model", "loss", "optimizer", "read_data_text", "registry",
-    "regularizer", "schedule", "strategy", "train", "unknown_name_message",
+    "Dataset", "NnfwError", "NnfwWarning", "Objective", "Param", "PluginError", "UsageError", "activation",
+    "dataset", "deadline", "function", "hookimpl", "initializer", "load_model", "loss", "optimizer",
+    "read_data_text", "registry", "regularizer", "schedule", "strategy", "train", "unknown_name_message",
 ]

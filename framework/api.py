@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import keras
 
     from nnfw.data import Dataset
+    from nnfw.objective import Objective
     from nnfw.runner import RunResult
 
 _loaded: Registry | None = None
@@ -77,6 +78,11 @@ def initializer(name: str, **hyperparameters: Any) -> keras.initializers.Initial
 def dataset(name: str, **hyperparameters: Any) -> Dataset:
     """The data set from the plugin entry ``name``, split into train and test parts."""
     return registry().get("dataset", name).build(**hyperparameters)
+
+
+def function(name: str, **hyperparameters: Any) -> Objective:
+    """The objective function (an :class:`nnfw.Objective`) from the plugin entry ``name``."""
+    return registry().get("function", name).build(**hyperparameters)
 
 
 def strategy(name: str, **hyperparameters: Any) -> Any:

@@ -29,6 +29,7 @@ from nnfw.cli_common import (
 )
 from nnfw.cli_compare import compare
 from nnfw.cli_lr_find import lr_find_command
+from nnfw.cli_paths import paths
 from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
@@ -91,7 +92,7 @@ def list_plugins(as_json: bool, requirements: bool) -> None:
 @click.argument("kind")
 def list_kind(kind: str) -> None:
     """The entries of one KIND (optimizers, losses, schedules, activations,
-    regularizers, initializers, datasets, experiments), with descriptions."""
+    regularizers, initializers, datasets, experiments, functions), with descriptions."""
     wanted = PLURALS.get(kind) or (kind if kind in KINDS else None)
     if wanted is None:
         raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
@@ -234,7 +235,7 @@ def _divergence_line(result: Any, registry: Registry) -> str:
             f"{hint}")
 
 
-for command in (plot, compare, runs, show, lr_find_command):
+for command in (plot, compare, paths, runs, show, lr_find_command):
     cli.add_command(command)
 
 

@@ -83,24 +83,26 @@ def train_options(func: Any) -> Any:
     return func
 
 
-def parse_plugin_options(args: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``--slot.key value`` / ``--slot.key=value`` pairs, grouped by slot."""
+def parse_plugin_options(args: Sequence[str], slots: Sequence[str] = tuple(SLOTS),
+                         command: str = "train") -> dict[str, dict[str, str]]:
+    """``--slot.key value`` / ``--slot.key=value`` pairs, grouped by slot; ``slots`` are the
+    slots ``nnfw COMMAND`` takes settings for."""
     out: dict[str, dict[str, str]] = {}
     items = list(args)
     while items:
         item = items.pop(0)
         if not item.startswith("--") or "." not in item.split("=", 1)[0]:
             raise UsageError(f"unexpected argument {item!r}; plugin settings look like "
-                             "--optimizer.beta 0.95 (see 'nnfw train --help')")
+                             f"--optimizer.beta 0.95 (see 'nnfw {command} --help')")
         key, has_value, value = item[2:].partition("=")
         if not has_value:
             if not items:
                 raise UsageError(f"--{key} needs a value")
             value = items.pop(0)
         slot, _, param = key.partition(".")
-        if slot not in SLOTS:
+        if slot not in slots:
             raise UsageError(unknown_name_message("unknown plugin setting", f"--{key}",
-                                                  [f"--{s}.KEY" for s in SLOTS]))
+                                                  [f"--{s}.KEY" for s in slots]))
         out.setdefault(slot, {})[param] = value
     return out
 

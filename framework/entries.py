@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "dataset": ("datasets", "register_datasets", {}),
     "strategy": ("strategies", "register_strategies", {}),
     "experiment": ("experiments", "register_experiments", {}),
+    "function": ("functions", "register_functions", {}),
 }
 # register keywords whose values must be one of a few words: (kind, keyword) -> accepted
 EXTRA_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("loss", "reduction"): ("mean", "sum")}

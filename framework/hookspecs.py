@@ -151,6 +151,18 @@ def register_experiments(register: Register) -> None:
 
 
 @hookspec
+def register_functions(register: Register) -> None:
+    """Register objective functions of a few parameters, for ``nnfw paths`` to run optimizers on.
+
+    The factory is called as ``factory(**params)`` and returns an :class:`nnfw.Objective`:
+    ``function``, a float32 tensor of shape ``[n]`` (the point) -> a scalar tensor, written with
+    TensorFlow operations so that ``tf.GradientTape`` gives its gradient; the default ``start``
+    point (``n`` numbers), the drawing range ``bounds`` (one ``(low, high)`` per parameter) and
+    optionally the known ``minima`` to mark and an ``lr`` that suits it.
+    """
+
+
+@hookspec
 def register_defaults(register: Callable[[str, Any], None]) -> None:
     """Register default settings for ``nnfw train``: ``register("optimizer", "sgd")``.
 

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from nnfw.errors import NnfwWarning, PluginError
+from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, PluginError
 from nnfw.output import stdout_to_stderr
 
 if TYPE_CHECKING:
@@ -119,6 +119,12 @@ def _dataset(value: Any) -> bool:
     return isinstance(value, Dataset)
 
 
+def _objective(value: Any) -> bool:
+    from nnfw.objective import Objective
+
+    return isinstance(value, Objective)
+
+
 def _path(value: Any) -> bool:
     return isinstance(value, str | os.PathLike)
 
@@ -137,6 +143,7 @@ CONTRACTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "dataset": ("an nnfw.Dataset", _dataset),
     "strategy": ("a tf.distribute.Strategy", _strategy),
     "experiment": ("the path of a TOML config file", _path),
+    "function": ("an nnfw.Objective", _objective),
 }
 
 
@@ -193,3 +200,15 @@ def blame(exc: BaseException, entries: Iterable[Entry]) -> Entry | None:
         found = folders.get(os.path.dirname(trace.tb_frame.f_code.co_filename), found)
         trace = trace.tb_next
     return found
+
+
+def failure(exc: BaseException, entries: Iterable[Entry], doing: str) -> NnfwError:
+    """An exception raised while ``doing`` something (``"training"``) as one line: a
+    PluginError naming the entry of ``entries`` whose code raised it (see :func:`blame`), or
+    an NnfwError when none did."""
+    entry = blame(exc, entries)
+    hint = f"({STRICT_ENV}=1 shows the traceback)"
+    if entry is None:
+        return NnfwError(f"{doing} failed: {describe(exc)} {hint}")
+    return PluginError(f"{doing} failed in {entry.kind} {entry.name!r} of plugin "
+                       f"{entry.plugin!r}: {describe(exc)} {hint}")

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
-from nnfw.errors import STRICT_ENV, NnfwError, PluginError, UsageError, strict_from_env
+from nnfw.errors import NnfwError, UsageError, strict_from_env
 from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
-from nnfw.isolation import blame, describe, keras_defaults_restored
+from nnfw.isolation import failure, keras_defaults_restored
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.memory import check_memory
 from nnfw.model import Targets, build, build_model, plan_targets
@@ -137,12 +137,7 @@ def run_plugin_code(settings: Settings, registry: Registry, work: Callable[[], T
 def _failure(exc: Exception, settings: Settings, registry: Registry) -> NnfwError:
     """A failure during training as one line, naming the chosen entry whose code raised it."""
     chosen = [registry.get(SLOTS[slot], name) for slot, name in settings.choices.items() if name]
-    entry = blame(exc, chosen)
-    hint = f"({STRICT_ENV}=1 shows the traceback)"
-    if entry is None:
-        return NnfwError(f"training failed: {describe(exc)} {hint}")
-    return PluginError(f"training failed in {entry.kind} {entry.name!r} of plugin "
-                       f"{entry.plugin!r}: {describe(exc)} {hint}")
+    return failure(exc, chosen, "training")
 
 
 def _run(settings: Settings, registry: Registry, out: str | Path | None,

@@ -186,6 +186,25 @@ _ENTRIES: dict[str, str] = {
         def register_experiments(register):
             register("{name}", build, description="Iris with Adam for 50 epochs.")
 ''',
+    "function": '''
+        def build(scale):
+            """An elongated bowl, steeper along y the larger ``scale`` is."""
+
+            def bowl(point):
+                import tensorflow as tf
+
+                return tf.square(point[0]) + scale * tf.square(point[1])
+
+            return Objective(bowl, start=(-2.0, 1.0), bounds=((-3.0, 3.0), (-1.5, 1.5)),
+                             minima=((0.0, 0.0),), lr=0.05, names=("x", "y"))
+
+
+        @hookimpl
+        def register_functions(register):
+            register("{name}", build, description="An elongated bowl; the minimum 0 is at (0, 0).",
+                     formula="f(x, y) = x^2 + scale * y^2",
+                     params=[Param("scale", 10.0, "how much steeper y is than x", bounds="(0, inf)")])
+''',
 }
 
 _EXPERIMENT_TOML = '''# Iris with Adam for 50 epochs
@@ -259,7 +278,7 @@ def _module(kind: str, name: str, package: str) -> str:
     body = textwrap.dedent(_ENTRIES[kind]).format(name=name, package=package).strip()
     standard = [line for line, used in (("import functools", "functools." in body),
                                         ("from pathlib import Path", "Path(" in body)) if used]
-    from_nnfw = [n for n in ("Dataset", "Param") if f"{n}(" in body] + ["hookimpl"]
+    from_nnfw = [n for n in ("Dataset", "Objective", "Param") if f"{n}(" in body] + ["hookimpl"]
     imports = "\n".join(standard) + ("\n\n" if standard else "")
     return (f'"""nnfw plugin {name!r}: one {kind}. Heavy imports happen inside the factories only,\n'
             'so that importing this module (nnfw does at every command) stays fast."""\n\n'

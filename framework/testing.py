@@ -63,7 +63,8 @@ def check_plugin(*modules: types.ModuleType, fresh_process: bool = True) -> list
     ``get_config``/``from_config`` and, with ``fresh_process``, a save and a load in safe
     mode in a new Python process; an optimizer lowers a small problem's loss; an optimizer
     and a loss train the same on one device and on two replicas (where this process has
-    two devices); a data set's arrays pass ``Dataset``'s checks. Importing the module (in a
+    two devices); a data set's arrays pass ``Dataset``'s checks; a function runs two steps
+    of ``nnfw paths`` and is drawn over its range. Importing the module (in a
     new process) must import no TensorFlow. Raises :class:`PluginCheckError` on failures.
     """
     failures: list[str] = []
@@ -195,8 +196,15 @@ def _dataset_checks(entry: Entry, notes: list[str]
     return [("gives an nnfw.Dataset", lambda: _is_dataset(entry.build_alone()))]
 
 
+def _function_checks(entry: Entry, notes: list[str]
+                     ) -> list[tuple[str, Callable[[], Any]]]:
+    return [("runs in nnfw paths (2 sgd steps from its start)", lambda: _walks(entry)),
+            ("is drawn over its range", lambda: _draws(entry))]
+
+
 KIND_CHECKS: dict[str, Callable[[Entry, list[str]], list[tuple[str, Callable[[], Any]]]]] = {
-    "optimizer": _optimizer_checks, "loss": _loss_checks, "dataset": _dataset_checks}
+    "optimizer": _optimizer_checks, "loss": _loss_checks, "dataset": _dataset_checks,
+    "function": _function_checks}
 
 
 def _is_dataset(obj: Any) -> None:
@@ -204,6 +212,25 @@ def _is_dataset(obj: Any) -> None:
 
     if not isinstance(obj, Dataset):
         raise TypeError(f"the factory returned {type(obj).__name__}, not an nnfw.Dataset")
+
+
+def _walks(entry: Entry) -> None:
+    """Two steps of the built-in ``sgd`` as ``nnfw paths`` runs them: a float32 scalar with a
+    gradient, finite at the start point."""
+    from nnfw.paths import run_paths
+
+    path = run_paths(api.registry(), entry.qualified_name, ["sgd"], steps=2).paths[0]
+    if path.diverged_at == 0:
+        raise ValueError(f"{path.non_finite} is not finite at the start point {path.points[0].tolist()}")
+
+
+def _draws(entry: Entry) -> None:
+    """The function on a small grid over its drawing range (what ``nnfw paths -o`` draws)."""
+    from nnfw.paths import surface
+
+    objective = entry.build_alone()
+    if objective.dimensions <= 2:
+        surface(objective, resolution=5)
 
 
 def _lowers_loss(entry: Entry) -> None:

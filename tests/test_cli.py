@@ -26,6 +26,7 @@ BUILT_INS = {
     "dataset": {"iris", "yogurt", "dot", "csv"},
     "experiment": {"iris", "yogurt-mse", "yogurt-cost-profit", "dot-plain", "dot-l2"},
     "strategy": {"default", "mirrored", "multi-worker"},
+    "function": {"lecture-square", "rosenbrock", "beale", "saddle", "rastrigin"},
 }
 
 

@@ -14,27 +14,23 @@ import argparse
 import numpy as np
 
 import nnfw
+from nnfw.paths import run_paths
 from nnfw.plots import plot_schedule
 from nnfw.quiet import import_tensorflow_quietly
 
 
 def run(epochs: int, lr_base: float = 0.2, decay: float = 0.99, step: float = 1.0
         ) -> list[tuple[float, float, float]]:
-    """Train w = 5 on (w + 1)^2 for ``epochs`` epochs; per epoch (w after it, loss, lr)."""
-    import tensorflow as tf
+    """Train w = 5 on (w + 1)^2 for ``epochs`` epochs; per epoch (w after it, loss, lr).
 
-    # One step per epoch, so the schedule's per-epoch decay is the lecture's lr for that epoch.
-    schedule = nnfw.schedule("exponential", lr_base, steps_per_epoch=1, decay=decay, step=step)
-    optimizer = nnfw.optimizer("sgd", learning_rate=schedule)
-    w = tf.Variable(5.0)
-    rows = []
-    for _ in range(epochs):
-        lr = float(optimizer.learning_rate)
-        with tf.GradientTape() as tape:
-            loss = tf.square(w + 1)
-        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
-        rows.append((float(w.numpy()), float(loss.numpy()), lr))
-    return rows
+    The same code as ``nnfw paths --function lecture-square --optimizer sgd --schedule
+    exponential``: the built-in sgd and exponential plugins on the lecture-square function,
+    one optimizer step per epoch.
+    """
+    path = run_paths(nnfw.registry(), "lecture-square", ["sgd"], schedule="exponential", lr=lr_base,
+                     steps=epochs, params={"schedule": {"decay": decay, "step": step}}).paths[0]
+    return [(float(path.points[epoch + 1][0]), float(path.losses[epoch]), float(path.lrs[epoch]))
+            for epoch in range(path.steps)]
 
 
 def main() -> None:

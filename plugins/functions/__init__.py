@@ -1,0 +1,1 @@
+"""Built-in objective functions for ``nnfw paths``, one plugin module each."""
