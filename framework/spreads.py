@@ -11,9 +11,10 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 LOWER, HIGHER = "lower", "higher"  # which direction is better
 
@@ -87,6 +88,8 @@ def quantiles(values: Any, fraction: float) -> np.ndarray:
     """The ``fraction`` quantile of ``values`` (of each column, for runs x epochs), interpolating
     linearly between order statistics as numpy does, but equal to a value that repeats at both
     neighbours even when it is infinite."""
+    import numpy as np  # here: the command line imports this module for every command
+
     ordered = np.sort(np.asarray(values, dtype=float), axis=0)
     position = fraction * (len(ordered) - 1)
     below, above = ordered[math.floor(position)], ordered[math.ceil(position)]
