@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -18,7 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parent.parent
 LOGICAL_CPUS = 2  # the CPU split in two, so tf.distribute tests have two replicas on one machine
-_LECTURE_ROWS: list[tuple[str, str, str, str]] = []
+LECTURE_FOLDER = "nnfw_lecture_code"  # the key under which xdist workers get its folder
+ROWS, FAILED = "rows.jsonl", "failed.txt"  # in that folder: the closing table; a traceback
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,33 +33,83 @@ def pytest_configure(config: pytest.Config) -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(LOGICAL_CPUS)])
+    if hasattr(config, "workerinput"):
+        folder = config.workerinput.get(LECTURE_FOLDER)
+        _LectureCode.folder = Path(folder) if folder else None
+    elif _distributed(config) and _lecture_tests_asked_for(config):
+        _LectureCode.start()  # before the workers start, so that they learn its folder
 
 
 class _LectureCode:
-    """The lecture's own code (``lecture_code.py``), run as a script beside the other tests."""
+    """The lecture's own code (``lecture_code.py``), run as a script beside the other tests.
+
+    One process owns it: pytest's own, or with pytest-xdist the controller, which hands the
+    folder of results to its workers. The rows of the closing table go to a file there, so
+    that the owner prints every worker's rows.
+    """
 
     process: subprocess.Popen[str] | None = None
     folder: Path | None = None
+    rows: ClassVar[list[list[str]]] = []
+
+    @classmethod
+    def start(cls) -> None:
+        cls.folder = Path(tempfile.mkdtemp(prefix="nnfw-lecture-code-"))
+        cls.process = subprocess.Popen(
+            [sys.executable, str(REPO / "tests" / "lecture_code.py"), str(cls.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+
+    @classmethod
+    def failure(cls) -> str | None:
+        """What stopped the lecture's code early (its traceback), or None while it is fine."""
+        failed = cls.folder / FAILED if cls.folder is not None else None
+        if failed is not None and failed.exists():
+            return failed.read_text()
+        if cls.process is not None and cls.process.poll() is not None:
+            return f"it exited with status {cls.process.returncode}"
+        return None
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """Whether pytest-xdist spreads the tests over workers (this process is their controller)."""
+    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+
+
+def _lecture_tests_asked_for(config: pytest.Config) -> bool:
+    """Whether the paths given include test_lecture.py (a controller does not collect tests)."""
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args] or [REPO / "tests"]
+    lecture = REPO / "tests" / "test_lecture.py"
+    return any(path == lecture or path in lecture.parents for path in paths)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, in the controller: tell each worker where the lecture's code writes."""
+    if _LectureCode.folder is not None:
+        node.workerinput[LECTURE_FOLDER] = str(_LectureCode.folder)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the lecture's code in the background when lecture tests are going to run."""
-    if not any(item.path.name == "test_lecture.py" for item in session.items):
+    if hasattr(session.config, "workerinput") or _LectureCode.folder is not None:
         return
-    _LectureCode.folder = Path(tempfile.mkdtemp(prefix="nnfw-lecture-code-"))
-    _LectureCode.process = subprocess.Popen(
-        [sys.executable, str(REPO / "tests" / "lecture_code.py"), str(_LectureCode.folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if any(item.path.name == "test_lecture.py" for item in session.items):
+        _LectureCode.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop the lecture's code if it still runs (a partial test run) and remove its results."""
+    """In the process that owns it: stop the lecture's code if it still runs (a partial test
+    run), keep the closing table's rows and remove its results."""
+    if hasattr(session.config, "workerinput") or _LectureCode.folder is None:
+        return
     if _LectureCode.process is not None and _LectureCode.process.poll() is None:
         _LectureCode.process.kill()
-        _LectureCode.process.communicate()
-    if _LectureCode.folder is not None:
-        shutil.rmtree(_LectureCode.folder, ignore_errors=True)
+        _LectureCode.process.wait()
+    rows = _LectureCode.folder / ROWS
+    if rows.exists():
+        _LectureCode.rows = [json.loads(line) for line in rows.read_text().splitlines()]
+    shutil.rmtree(_LectureCode.folder, ignore_errors=True)
 
 
 def lecture_result(name: str, timeout: float = 3000) -> Any:
@@ -65,13 +117,13 @@ def lecture_result(name: str, timeout: float = 3000) -> Any:
     waiting for the background run to reach it."""
     import lecture_code
 
-    assert _LectureCode.process is not None and _LectureCode.folder is not None
+    assert _LectureCode.folder is not None, "the lecture's code was not started"
     path = _LectureCode.folder / f"{name}.npz"
     deadline = time.monotonic() + timeout
     while not path.exists():
-        if _LectureCode.process.poll() is not None and not path.exists():
-            raise AssertionError(f"the lecture's code stopped before {name!r}:\n"
-                                 f"{_LectureCode.process.communicate()[1]}")
+        failure = _LectureCode.failure()
+        if failure is not None and not path.exists():
+            raise AssertionError(f"the lecture's code stopped before {name!r}:\n{failure}")
         assert time.monotonic() < deadline, f"the lecture's code took too long to reach {name!r}"
         time.sleep(0.1)
     return lecture_code.load(path)
@@ -81,16 +133,18 @@ def record_lecture_row(experiment: str, ours: str, theirs: str, deviation: float
                        note: str = "") -> None:
     """Add a row to the closing table of lecture experiments (nnfw against the lecture's code)."""
     text = "0 (bit-identical)" if deviation == 0 else f"{deviation:.2g}"
-    _LECTURE_ROWS.append((experiment, ours, theirs, text + (f"; {note}" if note else "")))
+    assert _LectureCode.folder is not None
+    with open(_LectureCode.folder / ROWS, "a", encoding="utf-8") as rows:  # one short line: atomic
+        rows.write(json.dumps([experiment, ours, theirs, text + (f"; {note}" if note else "")]) + "\n")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """After the run: each lecture experiment, what nnfw and the lecture's code gave here."""
-    if not _LECTURE_ROWS:
+    if not _LectureCode.rows:
         return
     terminalreporter.section("the lecture's experiments: nnfw against the lecture's code, here")
     header = ("experiment", "nnfw", "lecture's code", "largest deviation")
-    rows = [header, *_LECTURE_ROWS]
+    rows = [header, *sorted(_LectureCode.rows)]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         terminalreporter.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,5 +276,9 @@ def load(path: Path) -> LectureRun:
 
 if __name__ == "__main__":
     out = Path(sys.argv[1])
-    for experiment_name, experiment in EXPERIMENTS.items():
-        save(experiment(), out / f"{experiment_name}.npz")
+    try:
+        for experiment_name, experiment in EXPERIMENTS.items():
+            save(experiment(), out / f"{experiment_name}.npz")
+    except BaseException:
+        (out / "failed.txt").write_text(traceback.format_exc())  # for the tests waiting on it
+        raise
