@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import click
 
 from nnfw.cli_common import parse_plugin_options, registry_with_warnings, table
+from nnfw.compare_plan import split_values
 from nnfw.errors import UsageError
-from nnfw.paths import PATH_SLOTS, STEPS, optimizer_names
+from nnfw.paths import PATH_SLOTS, STEPS
 from nnfw.settings import SCALAR_BY_NAME
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def paths(ctx: click.Context, function: str, optimizers: str, schedule: str, lr:
     from nnfw.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    result = run_paths(registry, function, optimizer_names(optimizers), schedule=schedule, lr=rate,
+    result = run_paths(registry, function, split_values("optimizer", optimizers), schedule=schedule, lr=rate,
                        steps=count, start=point, params=given)
     if target is not None:
         from nnfw.paths_plot import plot_paths

@@ -102,17 +102,6 @@ def surface(objective: Objective, resolution: int = 200) -> tuple[np.ndarray, ..
     return (*grids, values.reshape(grids[0].shape))
 
 
-def optimizer_names(text: str) -> list[str]:
-    """The names in a comma list (``sgd,adam``); a UsageError for an empty or repeated one."""
-    names = [part.strip() for part in text.split(",")]
-    if not all(names):
-        raise UsageError(f"--optimizer: {text!r} has an empty name; give names like 'sgd,adam'")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise UsageError(f"--optimizer: {repeated[0]!r} is named twice in {text!r}")
-    return names
-
-
 def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, schedule: str = "constant",
               lr: float | None = None, steps: int = 100, start: Sequence[float] | None = None,
               params: Mapping[str, Mapping[str, Any]] | None = None) -> PathsResult:
