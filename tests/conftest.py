@@ -180,6 +180,21 @@ def pip_install(source: Path, target: Path) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
 
 
+HEAVY_MODULES = ("tensorflow", "keras", "sklearn", "matplotlib", "numpy")
+
+
+def heavy_imports(*args: str) -> tuple[str, set[str]]:
+    """Run nnfw's main with ``args`` in a fresh interpreter (it must exit with status 0);
+    return what it printed and which of :data:`HEAVY_MODULES` it imported."""
+    code = ("import sys\nfrom nnfw.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            f"print('HEAVY', ','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=True)
+    printed, _, heavy = done.stdout.rpartition("HEAVY ")
+    return printed, set(filter(None, heavy.strip().split(",")))
+
+
 def run_nnfw(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
              timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m nnfw ARGS`` in a fresh process and capture its output."""

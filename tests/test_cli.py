@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import nnfw
-from conftest import plant_distribution, run_nnfw
+from conftest import heavy_imports, plant_distribution, run_nnfw
 from nnfw.cli import main
 
 BUILT_INS = {
@@ -41,22 +41,10 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize("args", [["--help"], ["list-plugins"], ["list", "optimizers"],
                                   ["describe", "rmsprop"]])
 def test_listing_never_imports_tensorflow(args: list[str]) -> None:
-    code = ("import sys\nfrom nnfw.cli import main\ntry:\n    main(sys.argv[1:])\n"
-            "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "heavy = sorted(m for m in ('tensorflow', 'keras', 'sklearn', 'matplotlib')"
-            " if m in sys.modules)\nprint('HEAVY', heavy)")
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=True)
-    assert "HEAVY []" in done.stdout
-
-
-def test_help_imports_not_even_numpy() -> None:
-    # --help loads no plugin, so nothing it imports needs numpy (60 ms of every start-up)
-    done = subprocess.run([sys.executable, "-c", "import sys\nfrom nnfw.cli import main\ntry:\n"
-                           "    main(['--help'])\nexcept SystemExit:\n    pass\n"
-                           "print('NUMPY', 'numpy' in sys.modules)"], capture_output=True, text=True,
-                          check=True)
-    assert "NUMPY False" in done.stdout
+    _, heavy = heavy_imports(*args)
+    assert not heavy & {"tensorflow", "keras", "sklearn", "matplotlib"}
+    if args == ["--help"]:  # it loads no plugin, so nothing it imports needs numpy either
+        assert "numpy" not in heavy
 
 
 def test_import_nnfw_does_not_import_tensorflow() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 import types
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import tensorflow as tf
 from PIL import Image
 
 import nnfw
-from conftest import plant_distribution, run_nnfw
+from conftest import heavy_imports, plant_distribution, run_nnfw
 from nnfw import Objective, PluginError, hookimpl
 from nnfw.cli import main
 from nnfw.paths import run_paths
@@ -299,12 +297,8 @@ def test_a_third_party_function_plugin_works_with_nnfw_paths(tmp_path: Path) -> 
 
 
 def test_paths_help_imports_no_tensorflow() -> None:
-    code = ("import sys\nfrom nnfw.cli import main\ntry:\n    main(['paths', '--help'])\n"
-            "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "print('HEAVY', sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'sklearn')"
-            " if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY []" in done.stdout and "--function NAME" in done.stdout
+    printed, heavy = heavy_imports("paths", "--help")
+    assert not heavy & {"tensorflow", "keras", "matplotlib", "sklearn"} and "--function NAME" in printed
 
 
 def test_list_and_describe_functions(capsys: pytest.CaptureFixture[str]) -> None:
