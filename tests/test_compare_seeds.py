@@ -239,6 +239,7 @@ def test_hparams_dashboard_lists_every_run(capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from tensorboard.backend.event_processing.plugin_event_multiplexer import EventMultiplexer
     from tensorboard.plugins.hparams import metadata, plugin_data_pb2
+    from tensorboard.plugins.hparams.metrics import run_tag_from_session_and_metric
     from tensorboard.util import tensor_util
 
     code, out, err = run_cli(capsys, monkeypatch, "--config", "iris", "--optimizer", "sgd,sgdm",
@@ -256,18 +257,21 @@ def test_hparams_dashboard_lists_every_run(capsys: pytest.CaptureFixture[str],
     experiment = data.pop("hparams").experiment
     assert [h.name for h in experiment.hparam_infos] == ["optimizer", "optimizer.beta"]
     assert [m.name.tag for m in experiment.metric_infos] == ["loss", "test_loss", "test_accuracy"]
-    sessions = {run.split("/")[0]: {k: v.WhichOneof("kind") and getattr(v, v.WhichOneof("kind"))
+    assert {m.name.group for m in experiment.metric_infos} == {"tensorboard"}
+    assert all("/" not in run for run in data)  # in the run directories, which --resume keeps
+    sessions = {run: {k: v.WhichOneof("kind") and getattr(v, v.WhichOneof("kind"))
                                     for k, v in d.session_start_info.hparams.items()}
                 for run, d in data.items()}
     assert sessions == {Path(r["run_dir"]).name: {"optimizer": r["optimizer"],
                                                   **({"optimizer.beta": r["optimizer.beta"]}
                                                      if r["optimizer.beta"] is not None else {})}
                         for r in rows}
-    # the metrics the dashboard shows are the scalars' last values: the final epoch
+    # the metrics the dashboard shows, found where TensorBoard looks: the scalars' last values
+    [loss] = [m.name for m in experiment.metric_infos if m.name.tag == "loss"]
     for row in rows:
-        run = f"{Path(row['run_dir']).name}/tensorboard"
-        [last] = [event for event in events.Tensors(run, "loss") if event.step == 2]
-        assert float(tensor_util.make_ndarray(last.tensor_proto)) == pytest.approx(
+        run, tag = run_tag_from_session_and_metric(Path(row["run_dir"]).name, loss)
+        last = events.Tensors(run, tag)[-1]
+        assert last.step == 2 and float(tensor_util.make_ndarray(last.tensor_proto)) == pytest.approx(
             row["final_loss"], rel=1e-6)
 
 
@@ -299,3 +303,20 @@ def test_a_winner_at_an_end_of_the_range_says_so() -> None:
 
     assert "widen the range" in tuned(0) and "widen the range" in tuned(2)
     assert "widen the range" not in tuned(1)
+
+
+def test_a_resumed_run_keeps_its_hparams_record(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing.plugin_event_multiplexer import EventMultiplexer
+    from tensorboard.plugins.hparams import metadata
+
+    code, out, err = run_cli(capsys, monkeypatch, "--config", "iris", "--optimizer", "sgd,adam",
+                             *FAST, "--out", str(tmp_path), "--json")
+    assert code == 0, err
+    run_dir = Path(strict_json(out)[0]["run_dir"])
+    nnfw.train(resume=str(run_dir), epochs=5)  # rewrites tensorboard/ with the whole history
+    events = EventMultiplexer()
+    events.AddRunsFromDirectory(str(run_dir))
+    events.Reload()
+    assert "." in events.PluginRunToTagToContent(metadata.PLUGIN_NAME)  # the session: the run itself
+    assert events.Tensors("tensorboard", "loss")[-1].step == 4
