@@ -55,9 +55,10 @@ def schedule(name: str, learning_rate: float, steps_per_epoch: int = 1, epochs: 
              **hyperparameters: Any) -> keras.optimizers.schedules.LearningRateSchedule | float:
     """A learning-rate schedule starting at ``learning_rate``, for epochs of ``steps_per_epoch``;
     ``epochs``, the run's planned length, reaches schedules that ask for it."""
+    from nnfw.entries import build_schedule
+
     entry = registry().get("schedule", name)
-    run = entry.run_keywords({"epochs": epochs}) if epochs is not None else {}
-    return entry.create(learning_rate, steps_per_epoch, **run, **entry.resolve(hyperparameters))
+    return build_schedule(entry, learning_rate, steps_per_epoch, epochs, entry.resolve(hyperparameters))
 
 
 def activation(name: str, **hyperparameters: Any) -> Any:

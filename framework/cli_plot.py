@@ -51,6 +51,7 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
     --schedule.KEY VALUE (for example --schedule.decay 0.99)."""
     import numpy as np
 
+    from nnfw.entries import build_schedule
     from nnfw.plots import plot_schedule
     from nnfw.quiet import import_tensorflow_quietly
 
@@ -61,7 +62,7 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
     entry = registry_with_warnings().get("schedule", name)
     values = entry.resolve(given.get("schedule", {}))
     import_tensorflow_quietly()
-    schedule = entry.create(lr, steps_per_epoch, **entry.run_keywords({"epochs": epochs}), **values)
+    schedule = build_schedule(entry, lr, steps_per_epoch, epochs, values)
     steps = np.arange(epochs * steps_per_epoch)
     if callable(schedule):
         import tensorflow as tf

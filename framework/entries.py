@@ -168,3 +168,12 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
                  plugin=plugin, params=params, formula=formula,
                  extras={**allowed, **extras}, notes=notes.strip() if notes else None,
                  keras_objects=keras_objects)
+
+
+def build_schedule(entry: Entry, learning_rate: Any, steps_per_epoch: int, epochs: int | None,
+                   params: dict[str, Any]) -> Any:
+    """A schedule entry's schedule, as every run builds it: the factory called with the
+    starting rate, the steps per epoch, the planned ``epochs`` if it asks for them (and they
+    are known), and the checked hyperparameters ``params``."""
+    run = entry.run_keywords({"epochs": epochs}) if epochs is not None else {}
+    return entry.create(learning_rate, steps_per_epoch, **run, **params)

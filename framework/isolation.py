@@ -17,13 +17,15 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, PluginError
+from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, PluginError, strict_from_env
 from nnfw.output import stdout_to_stderr
 
 if TYPE_CHECKING:
     from nnfw.entries import Entry
+
+T = TypeVar("T")
 
 # Keras' process-wide settings that change what training computes, with their defaults;
 # nnfw trains in float32 with Keras' defaults, whatever a plugin set
@@ -212,3 +214,19 @@ def failure(exc: BaseException, entries: Iterable[Entry], doing: str) -> NnfwErr
         return NnfwError(f"{doing} failed: {describe(exc)} {hint}")
     return PluginError(f"{doing} failed in {entry.kind} {entry.name!r} of plugin "
                        f"{entry.plugin!r}: {describe(exc)} {hint}")
+
+
+def guarded(entries: Iterable[Entry], doing: str, work: Callable[[], T]) -> T:
+    """``work()``, code that runs the objects of the chosen ``entries`` (training, paths),
+    guarded: Keras' global settings checked first, plugin prints sent to stderr, and any
+    failure one line naming the entry whose code raised it (see :func:`failure`)."""
+    keras_defaults_restored(f"before {doing}")
+    try:
+        with stdout_to_stderr():  # plugin objects run here: their prints are not output
+            return work()
+    except (NnfwError, OSError):  # said in one line already; a full disk names its file
+        raise
+    except Exception as exc:
+        if strict_from_env():
+            raise
+        raise failure(exc, entries, doing) from exc

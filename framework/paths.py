@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nnfw.errors import NnfwError, PluginError, UsageError, strict_from_env
-from nnfw.isolation import failure, keras_defaults_restored
-from nnfw.output import stdout_to_stderr
+from nnfw.entries import build_schedule
+from nnfw.errors import PluginError, UsageError
+from nnfw.isolation import guarded
 from nnfw.params import Param
 from nnfw.settings import FLOAT32_MAX, INT32_MAX, SCALAR_BY_NAME
 from nnfw.suggest import unknown_name_message
@@ -135,21 +135,13 @@ def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, s
                          {"function": function_params, "schedule": schedule_params,
                           "optimizer": {e.name: own for e, own in zip(optimizer_entries, optimizer_params,
                                                                        strict=True)}})
-    keras_defaults_restored("before nnfw paths")
     for entry, own in zip(optimizer_entries, optimizer_params, strict=True):
-        chosen = (function_entry, entry, schedule_entry)
-        try:
-            with stdout_to_stderr():  # plugin objects run here: their prints are not output
-                schedule_object = schedule_entry.create(
-                    rate, 1, **schedule_entry.run_keywords({"epochs": steps}), **schedule_params)
-                optimizer = entry.create(schedule_object, **own)
-                result.paths.append(_walk(objective, function_entry, optimizer, entry.name, point, steps))
-        except (NnfwError, OSError):
-            raise
-        except Exception as exc:
-            if strict_from_env():
-                raise
-            raise failure(exc, chosen, "nnfw paths") from exc
+        def walk(entry: Entry = entry, own: dict[str, Any] = own) -> OptimizerPath:
+            schedule_object = build_schedule(schedule_entry, rate, 1, steps, schedule_params)
+            return _walk(objective, function_entry, entry.create(schedule_object, **own), entry.name,
+                         point, steps)
+
+        result.paths.append(guarded((function_entry, entry, schedule_entry), "nnfw paths", walk))
     return result
 
 

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity, dense_complexity
-from nnfw.errors import NnfwError, UsageError, strict_from_env
+from nnfw.entries import build_schedule
+from nnfw.errors import UsageError
 from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
-from nnfw.isolation import failure, keras_defaults_restored
+from nnfw.isolation import guarded
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.memory import check_memory
 from nnfw.model import Targets, build, build_model, plan_targets
-from nnfw.output import stdout_to_stderr
 from nnfw.registry import Registry
 from nnfw.rundir import (
     BOUNDARY,
@@ -120,24 +120,9 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
 
 def run_plugin_code(settings: Settings, registry: Registry, work: Callable[[], T]) -> T:
     """``work()``, code that runs the plugin objects the settings choose, guarded as training
-    is: Keras' global settings checked first, plugin prints sent to stderr, and any failure
-    one line naming the chosen entry whose code raised it."""
-    keras_defaults_restored("before this run")
-    try:
-        with stdout_to_stderr():  # training runs plugin objects: their prints are not output
-            return work()
-    except (NnfwError, OSError):  # said in one line already; a full disk names its file
-        raise
-    except Exception as exc:
-        if strict_from_env():
-            raise
-        raise _failure(exc, settings, registry) from exc
-
-
-def _failure(exc: Exception, settings: Settings, registry: Registry) -> NnfwError:
-    """A failure during training as one line, naming the chosen entry whose code raised it."""
+    is (see :func:`nnfw.isolation.guarded`)."""
     chosen = [registry.get(SLOTS[slot], name) for slot, name in settings.choices.items() if name]
-    return failure(exc, chosen, "training")
+    return guarded(chosen, "training", work)
 
 
 def _run(settings: Settings, registry: Registry, out: str | Path | None,
@@ -220,11 +205,9 @@ def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any =
             raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
                              "not fit in memory; use smaller --hidden layers") from None
         if schedule is None:
-            schedule_entry = registry.get("schedule", settings.choices["schedule"])
-            schedule = schedule_entry.create(settings.scalars["lr"], plan.steps_per_epoch,
-                                             **schedule_entry.run_keywords(
-                                                 {"epochs": settings.scalars["epochs"]}),
-                                             **settings.params["schedule"])
+            schedule = build_schedule(registry.get("schedule", settings.choices["schedule"]),
+                                      settings.scalars["lr"], plan.steps_per_epoch,
+                                      settings.scalars["epochs"], settings.params["schedule"])
         optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
             schedule, **settings.params["optimizer"])
         trainer = Trainer(model, optimizer, build(settings, registry, "loss"),
