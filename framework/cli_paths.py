@@ -10,7 +10,7 @@ from nnfw.cli_common import parse_plugin_options, registry_with_warnings, table
 from nnfw.compare_plan import split_values
 from nnfw.errors import UsageError
 from nnfw.paths import PATH_SLOTS, STEPS
-from nnfw.settings import SCALAR_BY_NAME
+from nnfw.settings import SCALAR_BY_NAME, default_choice
 
 if TYPE_CHECKING:
     from nnfw.paths import OptimizerPath, PathsResult
@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 @click.command("paths", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--function", "function", required=True, metavar="NAME",
               help="The objective function (see 'nnfw list functions').")
-@click.option("--optimizer", "optimizers", default="sgd", show_default=True, metavar="NAMES",
-              help="Optimizers, comma-separated (see 'nnfw list optimizers').")
-@click.option("--schedule", default="constant", show_default=True, metavar="NAME",
-              help="The learning-rate schedule, one step an epoch (see 'nnfw list schedules').")
+@click.option("--optimizer", "optimizers", default=None, metavar="NAMES",
+              help="Optimizers, comma-separated (see 'nnfw list optimizers'; default: the one "
+                   "nnfw train uses by default).")
+@click.option("--schedule", default=None, metavar="NAME",
+              help="The learning-rate schedule, one step an epoch (see 'nnfw list schedules'; "
+                   "default: the one nnfw train uses by default).")
 @click.option("--lr", default=None, metavar="NUMBER",
               help="The schedule's starting learning rate (default: the function's own).")
 @click.option("--steps", default=str(STEPS.default), show_default=True, metavar="N",
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the points, loss and lr of every step as JSON, and nothing else.")
 @click.pass_context
-def paths(ctx: click.Context, function: str, optimizers: str, schedule: str, lr: str | None,
+def paths(ctx: click.Context, function: str, optimizers: str | None, schedule: str | None, lr: str | None,
           steps: str, start: str | None, out: str | None, as_json: bool) -> None:
     """Run optimizers on an objective function, with the same plugins training uses, and
     show each one's path. Set a chosen plugin's hyperparameters as --SLOT.KEY VALUE
@@ -55,6 +57,9 @@ def paths(ctx: click.Context, function: str, optimizers: str, schedule: str, lr:
     from nnfw.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
+    optimizers = optimizers or default_choice(registry, "optimizer")
+    if optimizers is None:
+        raise UsageError("--optimizer: no plugin gives a default; name one (see 'nnfw list optimizers')")
     result = run_paths(registry, function, split_values("optimizer", optimizers), schedule=schedule, lr=rate,
                        steps=count, start=point, params=given)
     if target is not None:

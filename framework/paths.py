@@ -18,7 +18,7 @@ from nnfw.entries import build_schedule
 from nnfw.errors import PluginError, UsageError
 from nnfw.isolation import guarded
 from nnfw.params import Param
-from nnfw.settings import FLOAT32_MAX, INT32_MAX, SCALAR_BY_NAME
+from nnfw.settings import FLOAT32_MAX, INT32_MAX, SCALAR_BY_NAME, default_choice
 from nnfw.suggest import unknown_name_message
 
 if TYPE_CHECKING:
@@ -102,12 +102,13 @@ def surface(objective: Objective, resolution: int = 200) -> tuple[np.ndarray, ..
     return (*grids, values.reshape(grids[0].shape))
 
 
-def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, schedule: str = "constant",
+def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, schedule: str | None = None,
               lr: float | None = None, steps: int = 100, start: Sequence[float] | None = None,
               params: Mapping[str, Mapping[str, Any]] | None = None) -> PathsResult:
     """Run each optimizer in ``optimizers`` for ``steps`` steps on the function entry ``function``.
 
-    ``lr`` is the schedule's starting rate (the function's own suggestion when None);
+    ``schedule`` is the schedule entry (the default training uses when None); ``lr`` the
+    schedule's starting rate (the function's own suggestion when None);
     ``start`` the start point (the function's default when None); ``params`` holds
     hyperparameters per slot (``{"optimizer": {"beta": 0.95}, "function": {"a": 2}}``):
     an optimizer's apply to every chosen optimizer that declares them. Bad input raises a
@@ -120,6 +121,9 @@ def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, s
                                               [f"--{slot}.KEY" for slot in PATH_SLOTS]))
     if not optimizers:
         raise UsageError("--optimizer: name at least one optimizer (see 'nnfw list optimizers')")
+    schedule = schedule or default_choice(registry, "schedule")
+    if schedule is None:
+        raise UsageError("--schedule: no plugin gives a default; name one (see 'nnfw list schedules')")
     steps = STEPS.check(steps, where="--")
     function_entry = registry.get("function", function)
     optimizer_entries = [registry.get("optimizer", name) for name in optimizers]

@@ -183,7 +183,7 @@ def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None
                 params = {}
             name = cli_name
         if name is None:
-            name = _default(registry, slot)
+            name = default_choice(registry, slot)
         params = {**params, **option_params.get(slot, {})}
         if name is None or name == NONE:
             if slot not in OPTIONAL_SLOTS:
@@ -237,7 +237,9 @@ def _scalar(param: Param, value: Any) -> Any:
     return param.check(value)
 
 
-def _default(registry: Registry, slot: str) -> str | None:
+def default_choice(registry: Registry, slot: str) -> str | None:
+    """The plugin name the installed plugins give ``slot`` by default (``register_defaults``),
+    or None when none does."""
     found = registry.defaults.get(slot)
     if found is None:
         return None

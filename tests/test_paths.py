@@ -315,3 +315,14 @@ def test_the_built_in_functions_pass_the_testing_kit() -> None:
     from nnfw_plugins.functions import beale, lecture_square, rastrigin, rosenbrock, saddle
 
     assert check_plugin(lecture_square, rosenbrock, beale, saddle, rastrigin, fresh_process=False) == []
+
+
+def test_the_optimizer_and_schedule_default_to_what_the_plugins_register(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = nnfw.registry()
+    monkeypatch.setitem(registry.defaults, "optimizer", ("adam", "test"))
+    monkeypatch.setitem(registry.defaults, "schedule", ("exponential", "test"))
+    code, out, err = cli(capsys, "paths", "--function", "lecture-square", "--steps", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["schedule"] == "exponential" and [p["optimizer"] for p in result["paths"]] == ["adam"]
