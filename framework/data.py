@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+import json
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from nnfw.errors import UsageError
 
@@ -23,6 +25,14 @@ class Dataset:
     many and ``class_names`` may name them in id order; for regression, targets
     are float32 arrays of shape (rows, outputs). The test part may have no
     rows. Construction checks shapes and values.
+
+    Optional: a validation part (``x_val``, ``y_val``; None or no rows for none),
+    which training evaluates every epoch for early stopping and the choice of the best
+    weights; ``preprocessing``, what the data set learnt from its training rows to turn
+    raw rows into features (JSON-able: column encodings, means and stds, ...), saved with
+    every run so that the data set's ``read_rows`` can turn new rows into the same
+    features; ``input_shape``, the shape of one example when the feature columns are
+    a flattened image or sequence (empty: a plain row of features).
     """
 
     x_train: np.ndarray
@@ -34,19 +44,32 @@ class Dataset:
     feature_names: tuple[str, ...] = ()
     name: str = "data"
     class_names: tuple[str, ...] = ()
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    input_shape: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task not in ("classification", "regression"):
             raise ValueError(f"task must be 'classification' or 'regression', not {self.task!r}")
         self.x_train = _features(self.x_train, f"{self.name}: training features")
-        self.x_test = _features(self.x_test, f"{self.name}: test features", self.x_train.shape[1])
+        width = self.x_train.shape[1]
+        self.x_test = _features(self.x_test, f"{self.name}: test features", width)
+        if self.x_val is None and self.y_val is None:
+            self.x_val, self.y_val = self.x_train[:0], self.y_train[:0]
+        self.x_val = _features(self.x_val, f"{self.name}: validation features", width)
         if self.task == "classification":
             self.y_train = _labels(self.y_train, self.num_classes, f"{self.name}: training labels")
             self.y_test = _labels(self.y_test, self.num_classes, f"{self.name}: test labels")
+            self.y_val = _labels(self.y_val, self.num_classes, f"{self.name}: validation labels")
         else:
             self.y_train = _targets(self.y_train, f"{self.name}: training targets")
-            self.y_test = _targets(self.y_test, f"{self.name}: test targets", self.y_train.shape[1])
-        for part, x, y in (("training", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+            outputs = self.y_train.shape[1]
+            self.y_test = _targets(self.y_test, f"{self.name}: test targets", outputs)
+            self.y_val = _targets(self.y_val, f"{self.name}: validation targets", outputs)
+        parts = (("training", self.x_train, self.y_train), ("test", self.x_test, self.y_test),
+                 ("validation", self.x_val, self.y_val))
+        for part, x, y in parts:
             if len(x) != len(y):
                 raise UsageError(f"{self.name}: {part} part has {len(x)} feature rows but {len(y)} targets")
         if len(self.x_train) == 0:
@@ -55,7 +78,15 @@ class Dataset:
             raise UsageError(f"{self.name}: {len(self.class_names)} class names for "
                              f"{self.num_classes} classes")
         if not self.feature_names:
-            self.feature_names = tuple(f"x{i + 1}" for i in range(self.x_train.shape[1]))
+            self.feature_names = tuple(f"x{i + 1}" for i in range(width))
+        try:
+            json.dumps(self.preprocessing, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"{self.name}: preprocessing is not JSON-able ({exc})") from None
+        self.input_shape = tuple(self.input_shape) or (width,)
+        if math.prod(self.input_shape) != width:
+            raise UsageError(f"{self.name}: input_shape {self.input_shape} holds "
+                             f"{math.prod(self.input_shape)} values, but rows have {width} features")
 
     def __eq__(self, other: object) -> bool:
         """Equal when every array is equal (same shape, dtype and values) and so is the rest."""
@@ -63,11 +94,12 @@ class Dataset:
 
         if not isinstance(other, Dataset):
             return NotImplemented
-        arrays = ("x_train", "y_train", "x_test", "y_test")
+        arrays = ("x_train", "y_train", "x_test", "y_test", "x_val", "y_val")
+        rest = ("task", "num_classes", "feature_names", "name", "class_names", "preprocessing",
+                "input_shape")
         return (all(np.array_equal(getattr(self, a), getattr(other, a)) and
                     getattr(self, a).dtype == getattr(other, a).dtype for a in arrays)
-                and (self.task, self.num_classes, self.feature_names, self.name, self.class_names)
-                == (other.task, other.num_classes, other.feature_names, other.name, other.class_names))
+                and all(getattr(self, a) == getattr(other, a) for a in rest))
 
     @property
     def num_features(self) -> int:

@@ -21,7 +21,7 @@ KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "activation": ("activations", "register_activations", {}),
     "regularizer": ("regularizers", "register_regularizers", {}),
     "initializer": ("initializers", "register_initializers", {}),
-    "dataset": ("datasets", "register_datasets", {}),
+    "dataset": ("datasets", "register_datasets", {"read_rows": None}),
     "strategy": ("strategies", "register_strategies", {}),
     "experiment": ("experiments", "register_experiments", {}),
     "function": ("functions", "register_functions", {}),

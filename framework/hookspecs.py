@@ -123,7 +123,17 @@ def register_initializers(register: Register) -> None:
 def register_datasets(register: Register) -> None:
     """Register data sets.
 
-    The factory returns an :class:`nnfw.Dataset` with its train/test split.
+    The factory returns an :class:`nnfw.Dataset` with its train/test split (and
+    optionally a validation part, and the ``preprocessing`` it learnt from its training rows).
+
+    Extra keyword of ``register``: ``read_rows``, a function
+    ``read_rows(path, preprocessing, **params) -> (x, y)`` that reads a file of new rows
+    (``nnfw predict``, ``nnfw evaluate``) into features exactly as the data set made its own,
+    with what it learnt (the ``preprocessing`` of the run's data set) and the run's
+    hyperparameters of the data set; ``y`` is the targets, encoded as the data set's, or
+    None when the file has no target column. Without it, nnfw reads a CSV file whose header
+    names the data set's features (``feature_names``), plus optionally its target column,
+    and uses the values as they are.
     """
 
 
