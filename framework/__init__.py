@@ -16,6 +16,8 @@ from nnfw.api import (
     initializer,
     load_model,
     loss,
+    metric,
+    model,
     optimizer,
     registry,
     regularizer,
@@ -28,14 +30,17 @@ from nnfw.deadline import deadline
 from nnfw.errors import NnfwError, NnfwWarning, PluginError, UsageError
 from nnfw.files import read_data_text
 from nnfw.hookspecs import hookimpl
+from nnfw.model_context import ModelContext
 from nnfw.objective import Objective
 from nnfw.params import Param
+from nnfw.predictions import predicted_classes
 from nnfw.suggest import unknown_name_message
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Dataset", "NnfwError", "NnfwWarning", "Objective", "Param", "PluginError", "UsageError", "activation",
-    "dataset", "deadline", "function", "hookimpl", "initializer", "load_model", "loss", "optimizer",
-    "read_data_text", "registry", "regularizer", "schedule", "strategy", "train", "unknown_name_message",
+    "Dataset", "ModelContext", "NnfwError", "NnfwWarning", "Objective", "Param", "PluginError",
+    "UsageError", "activation", "dataset", "deadline", "function", "hookimpl", "initializer",
+    "load_model", "loss", "metric", "model", "optimizer", "predicted_classes", "read_data_text", "registry",
+    "regularizer", "schedule", "strategy", "train", "unknown_name_message",
 ]

@@ -81,6 +81,16 @@ def dataset(name: str, **hyperparameters: Any) -> Dataset:
     return registry().get("dataset", name).build(**hyperparameters)
 
 
+def metric(name: str, **hyperparameters: Any) -> Any:
+    """A metric function ``(targets, outputs) -> tensor`` from the plugin entry ``name``."""
+    return registry().get("metric", name).build(**hyperparameters)
+
+
+def model(name: str, context: Any, **hyperparameters: Any) -> keras.Model:
+    """A Keras model from the model entry ``name`` for an :class:`nnfw.ModelContext`."""
+    return registry().get("model", name).build(context, **hyperparameters)
+
+
 def function(name: str, **hyperparameters: Any) -> Objective:
     """The objective function (an :class:`nnfw.Objective`) from the plugin entry ``name``."""
     return registry().get("function", name).build(**hyperparameters)

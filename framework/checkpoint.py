@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import NnfwWarning, UsageError
-from nnfw.history_log import METRICS, HistoryLog, read_history
+from nnfw.history_log import COLUMN_NAME, HistoryLog, read_history
 from nnfw.loop import Divergence, History
 from nnfw.rundir import json_text, write_atomic
 
@@ -186,8 +186,9 @@ def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
     crc, columns = meta.get("history_crc"), meta.get("columns")
     if not isinstance(crc, int) or isinstance(crc, bool) or not 0 <= crc < 2**32:
         raise _Malformed("its history checksum is not a CRC-32")
-    if not isinstance(columns, list) or not set(columns) >= {"loss", "lr"} or not set(
-            columns) <= set(METRICS):
+    if not isinstance(columns, list) or not set(columns) >= {"loss", "lr"} or not all(
+            isinstance(name, str) and COLUMN_NAME.match(name) for name in columns) or len(
+            set(columns)) != len(columns):
         raise _Malformed("its list of history columns is not one nnfw writes")
     divergence = meta.get("divergence")
     if divergence is not None and not (

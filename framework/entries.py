@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnfw.errors import NnfwError, PluginError, strict_from_env
+from nnfw.model_context import STAND_IN as MODEL_STAND_IN
 from nnfw.params import Param, resolve
 
 # kind -> (plural used on the command line, hook name, extra register keywords with defaults)
@@ -25,9 +26,14 @@ KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "strategy": ("strategies", "register_strategies", {}),
     "experiment": ("experiments", "register_experiments", {}),
     "function": ("functions", "register_functions", {}),
+    "model": ("models", "register_models", {}),
+    "metric": ("metrics", "register_metrics",
+               {"tasks": ("classification", "regression"), "better": "higher",
+                "per_epoch": True, "default": False}),
 }
 # register keywords whose values must be one of a few words: (kind, keyword) -> accepted
-EXTRA_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("loss", "reduction"): ("mean", "sum")}
+EXTRA_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("loss", "reduction"): ("mean", "sum"),
+                                                         ("metric", "better"): ("higher", "lower")}
 PLURALS = {plural: kind for kind, (plural, _, _) in KINDS.items()}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -104,11 +110,13 @@ class Entry:
 # what a factory of each kind is called with before the declared hyperparameters, and the
 # values that stand in for them when an entry is built alone (to check it, or define its classes)
 CONTEXT_ARGUMENTS: dict[str, tuple[str, ...]] = {"optimizer": ("learning_rate",),
-                                                 "schedule": ("learning_rate", "steps_per_epoch")}
-STAND_IN_CONTEXT: dict[str, tuple[Any, ...]] = {"optimizer": (0.01,), "schedule": (0.01, 1)}
+                                                 "schedule": ("learning_rate", "steps_per_epoch"),
+                                                 "model": ("context",)}
+STAND_IN_CONTEXT: dict[str, tuple[Any, ...]] = {"optimizer": (0.01,), "schedule": (0.01, 1),
+                                                "model": (MODEL_STAND_IN,)}
 STAND_IN_RUN = {"epochs": 1}
 # the kinds whose factories return Keras objects, which saved models hold
-KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer")
+KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer", "model")
 # facts about the run a factory of a kind gets as keywords if it names them as parameters
 RUN_KEYWORDS: dict[str, tuple[str, ...]] = {"schedule": ("epochs",)}
 

@@ -173,6 +173,39 @@ def register_functions(register: Register) -> None:
 
 
 @hookspec
+def register_models(register: Register) -> None:
+    """Register model architectures (``nnfw train --model NAME --model.KEY VALUE``).
+
+    The factory is called as ``factory(context, **params)`` with an
+    :class:`nnfw.ModelContext` (the shape of one example, the output units, the hidden
+    sizes and the layer parts the run chose: activations, initializers, regularizer)
+    and returns a ``keras.Model``, not yet compiled, whose input is a batch of rows of
+    ``context.inputs`` feature values and whose output has ``context.outputs`` units.
+    nnfw trains it with every optimizer, loss, schedule and strategy, saves it in the
+    run directory and counts its complexity from its Keras layers. Give
+    ``keras_objects`` for the model's own layer classes, so saved models load.
+    """
+
+
+@hookspec
+def register_metrics(register: Register) -> None:
+    """Register evaluation metrics (``nnfw train --metrics accuracy,f1``).
+
+    The factory is called as ``factory(**params)`` and returns a function
+    ``metric(targets, outputs) -> tensor`` of TensorFlow operations, evaluated on a
+    whole evaluation part (test, validation) at once: for classification, ``targets``
+    are int32 class ids ``[rows]`` and ``outputs`` the model's scores ``[rows, classes]``
+    (a one-output binary model's ``p`` given as ``[1 - p, p]``); for regression,
+    float32 ``[rows, outputs]`` both. Extra keywords of ``register``: ``tasks`` (the data
+    it fits; both by default), ``better`` (``"higher"``, the default, or ``"lower"``),
+    ``per_epoch`` (True, the default: a scalar recorded every epoch as the history
+    column ``test_NAME`` / ``val_NAME``; False: any array, computed once on the final
+    model, as a confusion matrix is, kept in the summary and drawn when it is a
+    matrix) and ``default`` (used when ``--metrics`` is not given, where it fits).
+    """
+
+
+@hookspec
 def register_defaults(register: Callable[[str, Any], None]) -> None:
     """Register default settings for ``nnfw train``: ``register("optimizer", "sgd")``.
 

@@ -146,6 +146,8 @@ CONTRACTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "strategy": ("a tf.distribute.Strategy", _strategy),
     "experiment": ("the path of a TOML config file", _path),
     "function": ("an nnfw.Objective", _objective),
+    "model": ("a keras.Model", _keras_instance("Model")),
+    "metric": ("a function (targets, outputs) -> tensor", callable),
 }
 
 

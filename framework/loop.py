@@ -17,15 +17,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from nnfw.predictions import metric_outputs
 
 if TYPE_CHECKING:
     import keras
     import numpy as np
 
-    from nnfw.model import Targets
+    from nnfw.network import Targets
 
 CHUNK_SECONDS = 0.5  # aim for this much work per compiled call, so progress stays live
 MAX_CHUNK_EPOCHS = 65536  # the per-epoch metric buffers of one call hold at most this many
@@ -68,23 +70,47 @@ def eager_arithmetic() -> Iterator[None]:
         tf.config.optimizer.set_experimental_options({"arithmetic_optimization": before})
 
 
+STANDARD_COLUMNS = ("loss", "lr", "test_loss", "test_accuracy")
+
+
 @dataclass
 class History:
-    """Per-epoch metrics, one list entry per epoch run (epochs count from 0, as the lecture prints)."""
+    """Per-epoch metrics, one list entry per epoch run (epochs count from 0, as the lecture prints).
+
+    ``loss`` (the training objective's mean over the epoch's steps), ``lr``, the test
+    part's ``test_loss`` and ``test_accuracy``, and in ``extra`` every other column the
+    run records (``test_f1``, ``val_loss``, ...), in the order the run records them.
+    """
 
     loss: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+    extra: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def epochs_run(self) -> int:
         """How many epochs have been recorded."""
         return len(self.loss)
 
+    def column(self, name: str) -> list[float]:
+        """The values of column ``name`` (empty when the run does not record it)."""
+        if name in STANDARD_COLUMNS:
+            return getattr(self, name)
+        return self.extra.get(name, [])
+
+    def add(self, name: str, values: list[float]) -> None:
+        """Append ``values`` to column ``name`` (a new extra column if it is none yet)."""
+        if name in STANDARD_COLUMNS:
+            getattr(self, name).extend(values)
+        else:
+            self.extra.setdefault(name, []).extend(values)
+
     def columns(self) -> dict[str, list[float]]:
-        """The per-epoch metrics this run has (loss, lr, test_loss, test_accuracy), by name."""
-        return {name: values for name, values in vars(self).items() if values}
+        """The per-epoch metrics this run has (loss, lr, test_loss, test_accuracy, then the
+        extra columns), by name."""
+        named = {name: getattr(self, name) for name in STANDARD_COLUMNS}
+        return {name: values for name, values in {**named, **self.extra}.items() if values}
 
     def rows(self) -> list[dict[str, float]]:
         """One dict per epoch, with only the metrics this run has."""
@@ -106,13 +132,21 @@ class _Shard(NamedTuple):
     t_rest: Any
 
 
+class _Part(NamedTuple):
+    """An evaluation part on the devices: features, targets as the loss sees them, and as
+    metrics see them (class ids, or the targets)."""
+
+    x: Any
+    t: Any
+    y: Any
+
+
 class _Batches(NamedTuple):
-    """The data on the devices: each replica's shard of the training data, the test part."""
+    """The data on the devices: each replica's shard of the training data, the evaluation
+    parts (test, validation; those without rows are left out)."""
 
     shard: Any  # a _Shard per replica
-    x_test: Any
-    t_test: Any
-    y_test: Any
+    parts: tuple[_Part, ...]
 
 
 def replica_rows(rows: int, replica: int, replicas: int) -> slice:
@@ -166,10 +200,13 @@ class Trainer:
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: Any,
                  data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], targets: Targets,
                  batch_size: int, stop_on_nan: bool = True, jit: bool = True,
-                 strategy: Any = None, loss_reduction: str = "mean", exact: bool = False) -> None:
+                 strategy: Any = None, loss_reduction: str = "mean", exact: bool = False,
+                 metrics: Sequence[tuple[str, Callable[[Any, Any], Any]]] = (),
+                 validation: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         import tensorflow as tf
 
         x_train, y_train, x_test, y_test = data
+        self.metrics = list(metrics)
         self.model, self.optimizer, self.loss = model, optimizer, loss
         self.strategy = strategy or tf.distribute.get_strategy()
         self.replicas = self.strategy.num_replicas_in_sync
@@ -194,14 +231,14 @@ class Trainer:
                           x_rest=tf.constant(x_train[cut:][rest]),
                           t_rest=tf.constant(t_train[cut:][rest]))
 
-        self.has_test = len(x_test) > 0
+        evaluated = [("test", x_test, y_test), *([("val", *validation)] if validation else [])]
+        evaluated = [(prefix, x, y) for prefix, x, y in evaluated if len(x)]
+        self.columns = ["loss", "lr", *(f"{prefix}_{name}" for prefix, _, _ in evaluated
+                                        for name in ["loss", *(m for m, _ in self.metrics)])]
         with self.strategy.scope():
             self._data = _Batches(
                 shard=self.strategy.experimental_distribute_values_from_function(shard),
-                x_test=tf.constant(x_test),
-                t_test=tf.constant(targets.encode(y_test)),
-                y_test=tf.constant(y_test.astype("int32") if targets.classification else y_test),
-            )
+                parts=tuple(self._part(x, y) for _, x, y in evaluated))
             self._variables = model.trainable_variables
             optimizer.build(self._variables)
         self.jit = jit
@@ -212,6 +249,13 @@ class Trainer:
         self.traces = 0
         self.history = History()
         self.divergence: Divergence | None = None
+
+    def _part(self, x: np.ndarray, y: np.ndarray) -> _Part:
+        """An evaluation part's arrays as constants on the device."""
+        import tensorflow as tf
+
+        return _Part(x=tf.constant(x), t=tf.constant(self.targets.encode(y)),
+                     y=tf.constant(y.astype("int32") if self.targets.classification else y))
 
     @property
     def state(self) -> list[Any]:
@@ -317,30 +361,32 @@ class Trainer:
         values_per_row = values.shape.num_elements() // rows
         return total / tf.cast(values_per_row * batch_rows, tf.float32)
 
-    def _evaluate(self, data: _Batches) -> tuple[Any, Any]:
-        """Test loss and test accuracy (accuracy 0 for regression)."""
+    def _evaluate(self, part: _Part) -> list[Any]:
+        """The loss and every metric on an evaluation part, in the order of ``columns``."""
+        prediction = self.model(part.x, training=False)
+        loss = self._loss_part(part.t, prediction, int(part.t.shape[0]))
+        outputs = metric_outputs(prediction, self.targets.classification and
+                                 not self.targets.one_hot)
+        return [loss, *(metric(part.y, outputs) for _, metric in self.metrics)]
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """The loss and metrics of the model as it is on rows ``x`` with targets ``y`` (encoded
+        as the data set's), computed as training computes them on its test part each epoch."""
         import tensorflow as tf
 
-        prediction = self.model(data.x_test, training=False)
-        test_loss = self._loss_part(data.t_test, prediction, int(data.t_test.shape[0]))
-        if not self.targets.classification:
-            return test_loss, tf.constant(0.0)
-        if self.targets.one_hot:
-            # NaN scores count as the lowest, so a diverged model predicts class 0 everywhere,
-            # on every device and under XLA alike (as TensorFlow's CPU kernel does by itself).
-            scores = tf.where(tf.math.is_nan(prediction), -float("inf"), prediction)
-            predicted = tf.argmax(scores, axis=1, output_type=tf.int32)
-        else:
-            predicted = tf.cast(prediction[:, 0] > 0.5, tf.int32)
-        correct = tf.cast(tf.equal(predicted, data.y_test), tf.float32)
-        return test_loss, tf.reduce_mean(correct)
+        part = self._part(x, y)
+        arithmetic = eager_arithmetic if self.exact else contextlib.nullcontext
+        with self.strategy.scope(), arithmetic():
+            values = tf.function(self._evaluate, autograph=False)(part)
+        names = ["loss", *(name for name, _ in self.metrics)]
+        return {name: float(value) for name, value in zip(names, values, strict=True)}
 
     def _epochs(self, count: Any, data: _Batches) -> tuple[Any, ...]:
         """Run up to ``count`` epochs in the graph; stop early at a non-finite step if asked.
 
         Returns (epochs run, epoch and step of the first non-finite step or -1/0, what the
-        loop saw broken there (the loss, then each weight: a bool vector), then per-epoch
-        loss, lr, test loss and test accuracy, each ``capacity`` long).
+        loop saw broken there (the loss, then each weight: a bool vector), then each of
+        ``columns`` per epoch, ``capacity`` long).
         """
         import tensorflow as tf
 
@@ -384,22 +430,20 @@ class Trainer:
             # a division by the constant steps_per_epoch into a multiplication by its inverse
             steps = batches + (1 if self.rest else 0)
             mean_loss = total / tf.cast(steps, tf.float32)
-            if self.has_test:
-                test_loss, accuracy = self._evaluate(data)
-            else:
-                test_loss, accuracy = tf.constant(0.0), tf.constant(0.0)
+            evaluated = [tf.cast(value, tf.float32) for part in data.parts
+                         for value in self._evaluate(part)]
             newly_bad = (bad_step == 0) & (first_bad > 0)
             bad_epoch = tf.where(newly_bad, epoch, bad_epoch)
             bad_step = tf.where(newly_bad, first_bad, bad_step)
             seen = tf.where(newly_bad, broken_now, seen)
-            values = (mean_loss, lr, test_loss, accuracy)
+            values = (mean_loss, lr, *evaluated)
             metrics = tuple(m.write(epoch, v) for m, v in zip(metrics, values, strict=True))
             return epoch + 1, bad_epoch, bad_step, seen, metrics
 
         def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any, metrics: Any) -> Any:
             return (epoch < count) & ~(self.stop_on_nan & (bad_step > 0))
 
-        arrays = tuple(tf.TensorArray(tf.float32, size=self._capacity) for _ in range(4))
+        arrays = tuple(tf.TensorArray(tf.float32, size=self._capacity) for _ in self.columns)
         nothing_seen = tf.zeros([1 + len(self._variables)], tf.bool)
         epochs, bad_epoch, bad_step, seen, arrays = tf.while_loop(
             more_epochs, one_epoch,
@@ -492,13 +536,8 @@ class Trainer:
                 metrics: list[Any]) -> None:
         if bad_step and self.stop_on_nan:
             ran -= 1  # the epoch that broke is incomplete: it is not recorded
-        loss, lr, test_loss, accuracy = (m.numpy()[:ran].tolist() for m in metrics)
-        self.history.loss.extend(loss)
-        self.history.lr.extend(lr)
-        if self.has_test:
-            self.history.test_loss.extend(test_loss)
-            if self.targets.classification:
-                self.history.test_accuracy.extend(accuracy)
+        for name, values in zip(self.columns, metrics, strict=True):
+            self.history.add(name, values.numpy()[:ran].tolist())
         if bad_step and self.divergence is None:
             self.divergence = Divergence(epoch=offset + bad_epoch, step=bad_step)
             if self.stop_on_nan:

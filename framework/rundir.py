@@ -26,6 +26,12 @@ HISTORY_CSV, MODEL = "history.csv", "model.keras"  # one row per epoch; the trai
 CURVES, BOUNDARY = "curves.png", "boundary.png"  # loss/accuracy curves; the decision boundary
 TENSORBOARD = "tensorboard"  # the folder of TensorBoard event files
 LR_FIND_JSON, LR_FIND_PNG = "lr-find.json", "lr-find.png"  # a learning-rate range test
+PREPROCESSING = "preprocessing.json"  # what the data set learnt, to read new rows as it did
+
+
+def metric_figure(metric: str) -> str:
+    """The file a matrix-valued metric of the final model is drawn in (confusion-matrix.png)."""
+    return f"{metric}.png"
 
 
 def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
-from nnfw.complexity import Complexity, dense_complexity
-from nnfw.entries import build_schedule
+from nnfw.complexity import Complexity, model_complexity
+from nnfw.entries import Entry, build_schedule
 from nnfw.errors import UsageError
 from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import guarded
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.memory import check_memory
-from nnfw.model import Targets, build, build_model, plan_targets
+from nnfw.metrics import chosen_metrics, final_values, per_epoch
+from nnfw.network import Targets, build, build_model, plan_targets
 from nnfw.registry import Registry
 from nnfw.rundir import (
     BOUNDARY,
@@ -32,6 +33,7 @@ from nnfw.rundir import (
     TENSORBOARD,
     create_run_dir,
     json_text,
+    metric_figure,
     read_provenance,
     run_lock,
     save_model_atomic,
@@ -66,6 +68,7 @@ class RunResult:
     data: Dataset
     run_dir: Path | None = None
     interrupted: bool = False
+    final_metrics: dict[str, Any] = field(default_factory=dict)  # of the final model, on test
 
     @property
     def title(self) -> str:
@@ -88,6 +91,8 @@ class RunResult:
             "complexity": self.complexity.as_dict(),
             "settings": {slot: name for slot, name in self.settings.choices.items()},
         }
+        if self.final_metrics:
+            out["final_metrics"] = self.final_metrics
         if self.complexity.parameters <= MAX_PRINTED_PARAMETERS:
             out["weights"] = {w.path: w.numpy().tolist() for w in self.model.weights}
         return out
@@ -147,18 +152,21 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
 
 @dataclass
 class Plan:
-    """What a run is, worked out before anything is built: its data, sizes and arithmetic."""
+    """What a run is, worked out before it trains: its data, sizes, model and arithmetic."""
 
     settings: Settings  # with ``xla`` as the run does it
     data: Dataset
     targets: Targets
     steps_per_epoch: int
     complexity: Complexity
+    model: keras.Model
+    metrics: list[Entry]
 
 
 def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: bool) -> Plan:
-    """The run's data and shape, checked (batch size against the rows, the model's size
-    against the memory there is), and whether it compiles with XLA."""
+    """The run's data, shape and model (built in the strategy's scope, after seeding
+    TensorFlow with the run's seed), checked (batch size against the rows, the model's
+    size against the memory there is), and whether it compiles with XLA."""
     data = build(settings, registry, "dataset")
     targets = plan_targets(data, settings.choices["loss"], registry)
     rows = len(data.x_train)
@@ -168,14 +176,50 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
         raise UsageError(f"batch-size: {batch_size} is larger than the {rows_text} "
                          f"of {data.name!r}; accepted: 1..{rows}")
     steps_per_epoch = -(-rows // batch_size)
-    complexity = dense_complexity([data.num_features, *settings.hidden, targets.units],
-                                  settings.scalars["bias"])
+    metrics = chosen_metrics(settings.scalars["metrics"], registry, data.task)
+    model = _model(settings, registry, strategy, data, targets)
+    complexity = model_complexity(model)
     check_memory(complexity.parameters, data, settings.scalars["hidden"], settings.scalars["epochs"])
+    evaluated = rows + len(data.x_test) + len(data.x_val)
     jit = use_xla(settings, strategy, resumed=resumed,
                   steps=settings.scalars["epochs"] * steps_per_epoch,
-                  multiply_adds_per_epoch=complexity.multiply_adds * (rows + len(data.x_test)))
+                  multiply_adds_per_epoch=complexity.multiply_adds * evaluated)
     settings = replace(settings, scalars={**settings.scalars, "xla": jit})  # what the run does
-    return Plan(settings, data, targets, steps_per_epoch, complexity)
+    return Plan(settings, data, targets, steps_per_epoch, complexity, model, metrics)
+
+
+def _model(settings: Settings, registry: Registry, strategy: Any, data: Dataset,
+           targets: Targets) -> keras.Model:
+    """The model plugin's model, its variables made in the strategy's scope (kept in step on
+    every replica), with every random number seeded by the run's seed."""
+    import tensorflow as tf
+
+    with strategy.scope(), seeded(settings.scalars["seed"]):
+        try:
+            return build_model(settings, registry, data.input_shape, targets.units)
+        except tf.errors.ResourceExhaustedError:
+            raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
+                             "not fit in memory; use smaller --hidden layers") from None
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Inside, TensorFlow's and Keras' random numbers are seeded by ``seed``, so that a model
+    whose layers leave their seeds to Keras (its default initializers, dropout) is built the
+    same every time; Python's and numpy's global generators, which Keras seeds for that, are
+    put back after, so the caller's own random numbers do not change."""
+    import random
+
+    import keras
+    import numpy as np
+
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(seed)  # also TensorFlow's global seed, as the lecture sets it
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
 
 
 def _trainer(plan: Plan, registry: Registry, strategy: Any,
@@ -191,33 +235,26 @@ def _trainer(plan: Plan, registry: Registry, strategy: Any,
 
 
 def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any = None) -> Trainer:
-    """The planned run's model, optimizer and loss, built from its plugins in the strategy's
-    scope (after seeding TensorFlow with the run's seed), in a trainer. ``schedule`` replaces
-    the learning-rate schedule the settings choose (the learning-rate finder's)."""
-    import tensorflow as tf
-
+    """The planned run's model with its optimizer and loss, built from their plugins in the
+    strategy's scope, in a trainer. ``schedule`` replaces the learning-rate schedule the
+    settings choose (the learning-rate finder's)."""
     settings, data = plan.settings, plan.data
-    tf.random.set_seed(settings.scalars["seed"])
     with strategy.scope():  # variables made here are kept in step on every replica
-        try:
-            model = build_model(settings, registry, data.num_features, plan.targets.units)
-        except tf.errors.ResourceExhaustedError:
-            raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
-                             "not fit in memory; use smaller --hidden layers") from None
         if schedule is None:
             schedule = build_schedule(registry.get("schedule", settings.choices["schedule"]),
                                       settings.scalars["lr"], plan.steps_per_epoch,
                                       settings.scalars["epochs"], settings.params["schedule"])
         optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
             schedule, **settings.params["optimizer"])
-        trainer = Trainer(model, optimizer, build(settings, registry, "loss"),
+        trainer = Trainer(plan.model, optimizer, build(settings, registry, "loss"),
                           (data.x_train, data.y_train, data.x_test, data.y_test), plan.targets,
                           settings.scalars["batch-size"],
                           stop_on_nan=settings.scalars["on-nan"] == "stop",
                           jit=settings.scalars["xla"], strategy=strategy,
                           exact=settings.scalars["exact"],
                           loss_reduction=registry.get("loss", settings.choices["loss"])
-                          .extras["reduction"])
+                          .extras["reduction"],
+                          metrics=per_epoch(plan.metrics), validation=(data.x_val, data.y_val))
     return trainer
 
 
@@ -269,9 +306,13 @@ def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: fl
             if trainer.workers < 2:
                 raise
             raise LostWorker(exc, run_dir, keeper.saved_epochs) from None
+        data = plan.data
         result = RunResult(plan.settings, trainer.history, trainer.divergence,
-                           seconds_before + seconds, plan.complexity, trainer.model, plan.data,
-                           run_dir, interrupted=stop.signum is not None)
+                           seconds_before + seconds, plan.complexity, trainer.model, data,
+                           run_dir, interrupted=stop.signum is not None,
+                           final_metrics=final_values(
+                               plan.metrics, trainer.model, data.x_test, data.y_test,
+                               binary=plan.targets.classification and not plan.targets.one_hot))
         if run_dir is not None:
             keeper.save(result.train_seconds)
             # outside the strategy's scope: the metric variables compile makes are the chief's
@@ -340,11 +381,16 @@ def write_plots(result: RunResult) -> None:
     """Loss/accuracy curves; for two-feature classification, the decision boundary."""
     import numpy as np
 
+    from nnfw.matrix_plot import plot_matrix
     from nnfw.plots import plot_boundary, plot_history
 
     assert result.run_dir is not None
     plot_history(result.history.rows(), result.run_dir / CURVES, result.title)
     data = result.data
+    for name, value in result.final_metrics.items():
+        if np.ndim(value) == 2:
+            plot_matrix(value, result.run_dir / metric_figure(name), f"{name}, {result.title}",
+                        data.class_names)
     if data.task == "classification" and data.num_features == 2:
         x = np.concatenate([data.x_train, data.x_test])
         y = np.concatenate([data.y_train, data.y_test])

@@ -162,7 +162,7 @@ def read_run(path: Path, name: str | None = None, comparison: str | None = None)
 _SUMMARY_TYPES: dict[str, tuple[type, ...]] = {
     "epochs_run": (int,), "final": (dict,), "diverged": (bool,), "interrupted": (bool,),
     "divergence": (dict, type(None)), "train_seconds": (int, float), "run_dir": (str, type(None)),
-    "complexity": (dict,), "settings": (dict,), "weights": (dict,),
+    "complexity": (dict,), "settings": (dict,), "weights": (dict,), "final_metrics": (dict,),
 }
 _DIVERGENCE_TYPES: dict[str, tuple[type, ...]] = {
     "epoch": (int,), "step": (int,), "non_finite": (list,), "cause": (str,)}

@@ -24,9 +24,7 @@ def define_plugin_classes(registry: Registry) -> tuple[dict[str, Any], list[str]
     """
     import keras
 
-    from nnfw.layers import LectureDense
-
-    found: dict[str, Any] = {keras.saving.get_registered_name(LectureDense): LectureDense}
+    found: dict[str, Any] = {}
     skipped = []
     for kind in KERAS_KINDS:
         for entry in registry.entries(kind):

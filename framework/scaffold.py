@@ -205,6 +205,42 @@ _ENTRIES: dict[str, str] = {
                      formula="f(x, y) = x^2 + scale * y^2",
                      params=[Param("scale", 10.0, "how much steeper y is than x", bounds="(0, inf)")])
 ''',
+    "model": '''
+        def build(context, width):
+            """One hidden layer of ``width`` units, with the run's layer parts."""
+            import keras
+
+            return keras.Sequential([
+                keras.Input((context.inputs,)),
+                keras.layers.Dense(width, activation=context.activation(),
+                                   kernel_initializer=context.kernel_initializer()),
+                keras.layers.Dense(context.outputs, activation=context.output_activation(),
+                                   kernel_initializer=context.kernel_initializer()),
+            ])
+
+
+        @hookimpl
+        def register_models(register):
+            register("{name}", build, description="One hidden layer of a chosen width.",
+                     params=[Param("width", 8, "units of the hidden layer", bounds="[1, inf)")])
+''',
+    "metric": '''
+        def build():
+            """The share of rows whose true class is among the two highest scores."""
+            import tensorflow as tf
+
+            def top_two(targets, scores):
+                found = tf.math.in_top_k(targets, scores, k=min(2, scores.shape[1]))
+                return tf.reduce_mean(tf.cast(found, tf.float32))
+
+            return top_two
+
+
+        @hookimpl
+        def register_metrics(register):
+            register("{name}", build, description="Share of rows whose class is in the top two.",
+                     tasks=("classification",))
+''',
 }
 
 _EXPERIMENT_TOML = '''# Iris with Adam for 50 epochs

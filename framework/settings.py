@@ -29,6 +29,7 @@ from nnfw.suggest import unknown_name_message
 # setting -> the plugin kind it chooses from
 SLOTS: dict[str, str] = {
     "dataset": "dataset",
+    "model": "model",
     "optimizer": "optimizer",
     "loss": "loss",
     "schedule": "schedule",
@@ -39,8 +40,10 @@ SLOTS: dict[str, str] = {
     "regularizer": "regularizer",
     "strategy": "strategy",
 }
+LISTS: dict[str, str] = {"metrics": "metric"}  # settings naming several plugins of a kind
 SLOT_HELP: dict[str, str] = {
     "dataset": "the data set to train on",
+    "model": "the model architecture, built from the layer settings below",
     "optimizer": "the optimizer",
     "loss": "the loss",
     "schedule": "the learning-rate schedule",
@@ -68,6 +71,9 @@ SCALARS: tuple[Param, ...] = (
     Param("seed", 116, "TensorFlow's global random seed (initial weights)"),
     Param("hidden", "", "hidden layer sizes, comma-separated ('16,8'); empty for none"),
     Param("bias", True, "give every layer a bias"),
+    Param("metrics", "", "metrics evaluated on the test (and validation) part, comma-separated "
+          "('accuracy,f1'); empty: those the metric plugins give by default for the data's task "
+          "(see 'nnfw list metrics')"),
     Param("on-nan", "stop", "when the loss or a weight stops being finite",
           choices=("stop", "continue")),
     Param("out", "runs", "folder that receives the run directories"),
@@ -118,6 +124,11 @@ def parse_hidden(value: Any) -> list[int]:
             raise UsageError(f"hidden: {value!r} is not a list of positive layer sizes like '16,8'")
         sizes.append(size)
     return sizes
+
+
+def split_names(text: str) -> list[str]:
+    """Plugin names from comma-separated text ('accuracy, f1'); empty text gives none."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def find_config(name: str, registry: Registry) -> Path:
@@ -203,6 +214,8 @@ def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None
             settings.scalars[param.name] = _scalar(param, config[param.name])
         else:
             settings.scalars[param.name] = param.default
+    settings.scalars["metrics"] = ",".join(
+        _entry(registry, "metrics", name).name for name in split_names(settings.scalars["metrics"]))
     if not settings.scalars["out"].strip():
         raise UsageError("out: the folder for run directories is empty; give a folder like 'runs'")
     return settings
@@ -212,10 +225,11 @@ def _entry(registry: Registry, slot: str, name: str) -> Entry:
     """The entry ``name`` of the slot's kind; an unknown name's message names the slot too."""
     if not isinstance(name, str):
         raise UsageError(f"{slot}: {name!r} is not a plugin name")
+    kind = SLOTS.get(slot) or LISTS[slot]
     try:
-        return registry.get(SLOTS[slot], name)
+        return registry.get(kind, name)
     except UsageError as exc:
-        if slot == SLOTS[slot]:
+        if slot == kind:
             raise
         raise UsageError(f"{slot}: {exc}") from None
 

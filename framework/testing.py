@@ -61,10 +61,11 @@ def check_plugin(*modules: types.ModuleType, fresh_process: bool = True) -> list
 
     For each entry: it builds with its default hyperparameters; its Keras objects survive
     ``get_config``/``from_config`` and, with ``fresh_process``, a save and a load in safe
-    mode in a new Python process; an optimizer lowers a small problem's loss; an optimizer
-    and a loss train the same on one device and on two replicas (where this process has
-    two devices); a data set's arrays pass ``Dataset``'s checks; a function runs two steps
-    of ``nnfw paths`` and is drawn over its range. Importing the module (in a
+    mode in a new Python process; an optimizer lowers a small problem's loss; an optimizer,
+    a loss and a model train the same on one device and on two replicas (where this
+    process has two devices); a model trains on iris; a metric gives a finite value in a
+    compiled function; a data set's arrays pass ``Dataset``'s checks; a function runs two
+    steps of ``nnfw paths`` and is drawn over its range. Importing the module (in a
     new process) must import no TensorFlow. Raises :class:`PluginCheckError` on failures.
     """
     failures: list[str] = []
@@ -112,7 +113,8 @@ def _check_entry(entry: Entry, folder: Path, saved: dict[str, str],
 
     checks: list[tuple[str, Callable[[], Any]]] = [("builds with its defaults", build_once)]
     if entry.kind in KERAS_KINDS:
-        checks.append(("survives get_config / from_config", lambda: _round_trip(build_once())))
+        if entry.kind != "model":  # a model's own config is Keras' to keep: saving checks it
+            checks.append(("survives get_config / from_config", lambda: _round_trip(build_once())))
         checks.append(("saves in a model", lambda: saved.__setitem__(
             _label(entry), _save_in_model(entry, build_once(), folder))))
     checks.extend(KIND_CHECKS.get(entry.kind, lambda e, n: [])(entry, notes))
@@ -169,7 +171,8 @@ def _save_in_model(entry: Entry, obj: Any, folder: Path) -> str:
         compile_with["optimizer"] = obj
     elif entry.kind == "schedule":
         compile_with["optimizer"] = keras.optimizers.SGD(learning_rate=obj)
-    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, **dense)])
+    model = obj if entry.kind == "model" else keras.Sequential(
+        [keras.Input(shape=(3,)), keras.layers.Dense(2, **dense)])
     model.compile(**compile_with)
     path = folder / f"{entry.kind}-{entry.name}.keras"
     with warnings.catch_warnings():  # Keras warns about lambdas; loading it then fails, and says so
@@ -202,9 +205,87 @@ def _function_checks(entry: Entry, notes: list[str]
             ("is drawn over its range", lambda: _draws(entry))]
 
 
+def _model_checks(entry: Entry, notes: list[str]
+                  ) -> list[tuple[str, Callable[[], Any]]]:
+    import tensorflow as tf
+
+    checks = [("trains 3 epochs on made-up rows of its stand-in shape", lambda: _trains(entry))]
+    if len(tf.config.list_logical_devices("CPU")) < 2 and not tf.config.list_logical_devices("GPU"):
+        notes.append(f"{_label(entry)}: one device only here: not compared on two replicas")
+        return checks
+    return [*checks, ("trains the same on one device and on two replicas",
+                      lambda: _same_model_on_replicas(entry))]
+
+
+def _metric_checks(entry: Entry, notes: list[str]
+                   ) -> list[tuple[str, Callable[[], Any]]]:
+    return [("gives a finite value in a compiled function", lambda: _measures(entry))]
+
+
 KIND_CHECKS: dict[str, Callable[[Entry, list[str]], list[tuple[str, Callable[[], Any]]]]] = {
     "optimizer": _optimizer_checks, "loss": _loss_checks, "dataset": _dataset_checks,
-    "function": _function_checks}
+    "function": _function_checks, "model": _model_checks, "metric": _metric_checks}
+
+
+def _trains(entry: Entry, strategy: Any = None) -> list[Any]:
+    """Three epochs of sgd and cross-entropy on 28 made-up rows of the stand-in shape (batches
+    of 7), the model built in ``strategy``'s scope; the loss must stay finite. Returns the
+    trained weights."""
+    import math
+
+    import numpy as np
+    import tensorflow as tf
+
+    from nnfw.loop import Trainer
+    from nnfw.network import Targets
+    from nnfw.model_context import STAND_IN
+    from nnfw.runner import seeded
+
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (28, STAND_IN.inputs)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope(), seeded(0):
+        model = entry.build_alone()
+        trainer = Trainer(model, api.optimizer("sgd", 0.01), api.loss("cross-entropy"),
+                          (x, y, x[:0], y[:0]), Targets(2, True, True), batch_size=7,
+                          jit=False, strategy=strategy)
+    trainer.fit(3)
+    if not all(math.isfinite(value) for value in trainer.history.loss):
+        raise ValueError(f"the loss went non-finite: {trainer.history.loss}")
+    return [w.numpy() for w in model.weights]
+
+
+def _same_model_on_replicas(entry: Entry) -> None:
+    """The model trained on one device and on two replicas, from the same first weights,
+    agrees to float32 rounding."""
+    import numpy as np
+
+    single = _trains(entry)
+    replicated = _trains(entry, api.strategy("mirrored"))
+    for index, (a, b) in enumerate(zip(single, replicated, strict=True)):
+        if not np.allclose(a, b, rtol=1e-4, atol=1e-6, equal_nan=True):
+            raise ValueError(f"weight {index} differs by {float(np.max(np.abs(a - b))):.3g} "
+                             "between one device and two replicas")
+
+
+def _measures(entry: Entry) -> None:
+    """The metric on six made-up rows (three classes, or two regression outputs), inside a
+    ``tf.function`` as training evaluates it: a finite value (a scalar when per epoch)."""
+    import numpy as np
+    import tensorflow as tf
+
+    if "classification" in entry.extras["tasks"]:
+        targets = tf.constant([0, 1, 2, 0, 1, 2], tf.int32)
+        outputs = tf.constant(np.eye(3, dtype="float32")[[0, 1, 1, 0, 2, 2]])
+    else:
+        targets = tf.constant(np.arange(12, dtype="float32").reshape(6, 2))
+        outputs = targets + 0.5
+    value = np.asarray(tf.function(entry.build_alone(), autograph=False)(targets, outputs))
+    if entry.extras["per_epoch"] and value.shape != ():
+        raise ValueError(f"a per-epoch metric must give one number, not shape {value.shape}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"it gave {value.tolist()}")
 
 
 def _is_dataset(obj: Any) -> None:

@@ -4,6 +4,7 @@ from nnfw import hookimpl
 
 DEFAULTS = {
     "dataset": "iris",
+    "model": "dense",
     "optimizer": "sgd",
     "loss": "cross-entropy",
     "schedule": "constant",

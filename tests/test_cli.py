@@ -27,6 +27,8 @@ BUILT_INS = {
     "experiment": {"iris", "yogurt-mse", "yogurt-cost-profit", "dot-plain", "dot-l2"},
     "strategy": {"default", "mirrored", "multi-worker"},
     "function": {"lecture-square", "rosenbrock", "beale", "saddle", "rastrigin"},
+    "model": {"dense"},
+    "metric": {"accuracy", "precision", "recall", "f1", "confusion-matrix", "mae", "r2"},
 }
 
 

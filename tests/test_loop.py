@@ -7,7 +7,7 @@ import pytest
 
 import nnfw
 from nnfw.loop import Trainer, xla_pays_off
-from nnfw.model import Targets
+from nnfw.network import Targets
 
 
 def small_problem() -> tuple:
@@ -25,7 +25,7 @@ def test_a_500_epoch_run_traces_once_and_calls_few_times(jit: bool) -> None:
     model, data = small_problem()
     trainer = Trainer(model, nnfw.optimizer("adam", learning_rate=0.01),
                       nnfw.loss("cross-entropy"), data, Targets(3, True, True), batch_size=32,
-                      jit=jit)
+                      jit=jit, metrics=[("accuracy", nnfw.metric("accuracy"))])
     calls = []
     trainer.fit(500, on_chunk=lambda history: calls.append(history.epochs_run))
     assert trainer.traces == 1

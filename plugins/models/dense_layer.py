@@ -1,6 +1,6 @@
-"""The layer nnfw's dense models are made of: Keras' ``Dense``, adding the bias as the lecture does.
+"""The layer of the `dense` model: Keras' ``Dense``, adding the bias as the lecture does.
 
-Importing this module imports Keras; the core imports it only where models are built or loaded.
+Importing this module imports Keras: the `dense` plugin imports it only when a model is built.
 """
 
 from __future__ import annotations

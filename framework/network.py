@@ -1,4 +1,4 @@
-"""Building the model nnfw trains: a stack of dense layers chosen by settings."""
+"""The network a run trains: its output size and target encoding, and the model plugin's model."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import UsageError
+from nnfw.model_context import ModelContext
 from nnfw.registry import Registry
 from nnfw.settings import SLOTS, Settings
 
@@ -62,27 +63,15 @@ def build(settings: Settings, registry: Registry, slot: str) -> Any:
     return registry.get(SLOTS[slot], name).create(**settings.params[slot])
 
 
-def build_model(settings: Settings, registry: Registry, inputs: int, outputs: int) -> keras.Model:
-    """Dense layers of the hidden sizes, then an output layer; built, with weights initialised.
-
-    Each layer gets fresh initializer, activation and regularizer objects, in
-    layer order, kernel before bias, so seeded initializers draw as the lecture does.
-    """
-    import keras
-
-    from nnfw.layers import LectureDense
-
-    layers: list[keras.layers.Layer] = [keras.Input(shape=(inputs,))]
-    sizes = settings.hidden
-    for index, units in enumerate([*sizes, outputs]):
-        last = index == len(sizes)
-        layers.append(LectureDense(
-            units,
-            activation=build(settings, registry, "output-activation" if last else "activation"),
-            use_bias=settings.scalars["bias"],
-            kernel_initializer=build(settings, registry, "init"),
-            bias_initializer=build(settings, registry, "bias-init"),
-            kernel_regularizer=build(settings, registry, "regularizer"),
-            name="output" if last else f"hidden{index + 1}",
-        ))
-    return keras.Sequential(layers, name="nnfw")
+def build_model(settings: Settings, registry: Registry, input_shape: tuple[int, ...],
+                outputs: int) -> keras.Model:
+    """The model the settings choose (``--model``), built by its plugin with the run's shapes
+    and layer parts (see :class:`nnfw.ModelContext`); built, with weights initialised."""
+    context = ModelContext(input_shape=tuple(input_shape), outputs=outputs,
+                           hidden=tuple(settings.hidden), bias=settings.scalars["bias"],
+                           parts=lambda part: build(settings, registry, part))
+    model = registry.get("model", settings.choices["model"]).create(
+        context, **settings.params["model"])
+    if not model.built:
+        model.build((None, context.inputs))
+    return model
