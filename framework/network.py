@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import UsageError
+from nnfw.isolation import check_result
 from nnfw.model_context import ModelContext
 from nnfw.registry import Registry
 from nnfw.settings import SLOTS, Settings
@@ -70,8 +71,11 @@ def build_model(settings: Settings, registry: Registry, input_shape: tuple[int, 
     context = ModelContext(input_shape=tuple(input_shape), outputs=outputs,
                            hidden=tuple(settings.hidden), bias=settings.scalars["bias"],
                            parts=lambda part: build(settings, registry, part))
-    model = registry.get("model", settings.choices["model"]).create(
-        context, **settings.params["model"])
+    entry = registry.get("model", settings.choices["model"])
+    # called directly, not through Entry.create: the model's factory runs the code of the
+    # layer parts' plugins too, and the run's guard names whichever plugin's code raised
+    model = entry.factory(context, **settings.params["model"])
+    check_result(entry, model)
     if not model.built:
         model.build((None, context.inputs))
     return model

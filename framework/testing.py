@@ -237,8 +237,8 @@ def _trains(entry: Entry, strategy: Any = None) -> list[Any]:
     import tensorflow as tf
 
     from nnfw.loop import Trainer
-    from nnfw.network import Targets
     from nnfw.model_context import STAND_IN
+    from nnfw.network import Targets
     from nnfw.runner import seeded
 
     rng = np.random.RandomState(0)

@@ -45,12 +45,13 @@ def train_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) 
 
 # ---------------------------------------------------------------- unknown plugin names
 
-SLOT_KINDS = {"dataset": "dataset", "optimizer": "optimizer", "loss": "loss",
+SLOT_KINDS = {"dataset": "dataset", "model": "model", "optimizer": "optimizer", "loss": "loss",
               "schedule": "schedule", "activation": "activation",
               "output-activation": "activation", "init": "initializer",
               "bias-init": "initializer", "regularizer": "regularizer", "strategy": "strategy"}
 TYPOS = [  # (slot, mistyped name, the close match nnfw should suggest)
     ("dataset", "irs", "iris"),
+    ("model", "dens", "dense"),
     ("optimizer", "adamm", "adam"),
     ("loss", "cross_entropy", "cross-entropy"),
     ("schedule", "exponental", "exponential"),

@@ -307,7 +307,7 @@ def test_tensorboard_log_of_a_run_in_progress_writes_each_epoch_once(tmp_path: P
                    test_accuracy=[0.3, 0.5, 0.6, 0.9, 1.0])
     with TensorBoardLog(tmp_path) as log:
         for epochs in (2, 2, 5):
-            partial = History(**{k: v[:epochs] for k, v in vars(full).items()})
+            partial = History(**{k: v[:epochs] for k, v in full.columns().items()})
             log.update(partial)
         assert log.written == 5
     assert_same_events(read_events(tmp_path), expected_events(full))
