@@ -191,7 +191,7 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
     from nnfw.runner import run_training, start_strategy
 
     strategy = import_tensorflow_quietly(lambda: start_strategy(settings, registry))
-    with Progress(settings.scalars["epochs"], quiet=as_json) as progress:
+    with Progress(settings.scalars["epochs"], quiet=as_json, resumed=resume is not None) as progress:
         result = run_training(settings, registry, out=settings.scalars["out"],
                               on_chunk=progress.update, resume=Path(resume) if resume else None,
                               strategy=strategy)
