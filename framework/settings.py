@@ -25,6 +25,10 @@ table that no installed plugin of the slot's kind declares is an error (a typo
 would otherwise be dropped silently); a value is checked against the plugin it
 applies to. The resolved settings (a run's ``settings.toml``) hold the values as
 plain hyperparameters of the chosen plugin, with no ``any`` table.
+
+A run's ``name`` (its directory's name and figure titles) is, unless given, the
+experiment's name when ``--config`` names one, else the config file's stem
+(:func:`load_config`), else the data set's name (:func:`run_name`).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
 from nnfw.params import Param, resolve
 from nnfw.registry import Registry
-from nnfw.rundir import SETTINGS
+from nnfw.rundir import SETTINGS, slug
 from nnfw.suggest import unknown_name_message
 
 # setting -> the plugin kind it chooses from
@@ -75,6 +79,7 @@ FLOAT32_TINY = 1.1754943508222875e-38  # float32's smallest normal number
 FLOAT32_MAX = 3.4028234663852886e38
 NONE = "none"
 ANY = "any"  # a slot's table of hyperparameters for whichever plugin the slot ends up with
+NAME_LIMIT = 64  # characters of a run's name; the rest of its directory's name must fit too
 
 SCALARS: tuple[Param, ...] = (
     # a float32 that is neither 0 nor infinite, nor so small that it loses precision
@@ -91,6 +96,9 @@ SCALARS: tuple[Param, ...] = (
     Param("on-nan", "stop", "when the loss or a weight stops being finite",
           choices=("stop", "continue")),
     Param("out", "runs", "folder that receives the run directories"),
+    Param("name", "", "the run's name, in its directory's name and figure titles (lower-case "
+          "letters, digits, '.' and '-'); empty: the experiment's name (--config NAME), the "
+          "config file's stem, or else the data set's name"),
     Param("checkpoint-seconds", 30.0, "save a checkpoint at most this often (0: after every chunk)",
           bounds="[0, inf)"),
     Param("xla", True, "compile training with XLA where it pays off (long runs, big layers) "
@@ -142,15 +150,36 @@ def parse_hidden(value: Any) -> list[int]:
 
 def find_config(name: str, registry: Registry) -> Path:
     """The config file ``name`` names: a file path, or else a registered experiment's file."""
+    return _config_source(name, registry)[0]
+
+
+def _config_source(name: str, registry: Registry) -> tuple[Path, str]:
+    """The config file ``name`` names, and the name it gives a run: the experiment's, or the
+    file's stem."""
     path = Path(name)
     if path.exists() or path.suffix or len(path.parts) > 1:
-        return path
-    return Path(registry.get("experiment", name).create())
+        return path, path.stem
+    entry = registry.get("experiment", name)
+    return Path(entry.create()), entry.name
 
 
 def load_config(registry: Registry, config: str | None) -> dict[str, Any]:
-    """The settings in the config file or experiment ``config`` names (none for None)."""
-    return read_config(find_config(config, registry)) if config is not None else {}
+    """The settings in the config file or experiment ``config`` names (none for None), their
+    ``name`` defaulting to the experiment's name or else the file's stem."""
+    if config is None:
+        return {}
+    path, derived = _config_source(config, registry)
+    data = read_config(path)
+    if slug(derived, NAME_LIMIT):  # a stem with no letter or digit names nothing
+        data.setdefault("name", derived)
+    return data
+
+
+def run_name(settings: Settings, data_name: str) -> str:
+    """The run's name, for its directory and figure titles: the ``name`` setting, or else the
+    data set's name (``Dataset.name``), or else the data set plugin's, as folder-safe text."""
+    return (settings.scalars.get("name") or slug(data_name, NAME_LIMIT)
+            or slug(str(settings.choices.get("dataset") or ""), NAME_LIMIT) or "run")
 
 
 def read_config(path: str | Path, run_file: bool = False) -> dict[str, Any]:
@@ -281,6 +310,8 @@ def _owner(slot: str, entry: Entry) -> str:
 
 def _scalar(param: Param, value: Any) -> Any:
     """A scalar setting from an option or a config file: text is parsed, other values checked."""
+    if param.name == "name":
+        return _run_name_setting(value)
     if param.name == "hidden":
         if not isinstance(value, list | str):
             raise UsageError(f"hidden: {value!r} is not a list of positive layer sizes "
@@ -289,6 +320,16 @@ def _scalar(param: Param, value: Any) -> Any:
     if isinstance(value, str) and param.type is not str:
         return param.parse(value)
     return param.check(value)
+
+
+def _run_name_setting(value: Any) -> str:
+    """The ``name`` setting as folder-safe text ('' stays '': the name is derived)."""
+    if not isinstance(value, str):
+        raise UsageError(f"name: {value!r} is not text")
+    named = slug(value, NAME_LIMIT)
+    if value.strip() and not named:
+        raise UsageError(f"name: {value!r} has no ASCII letter or digit to name a run directory by")
+    return named
 
 
 def default_choice(registry: Registry, slot: str) -> str | None:
