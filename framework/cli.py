@@ -19,6 +19,7 @@ import click
 
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
+from nnfw.checks import learnt_nothing
 from nnfw.cli_common import (
     cli_settings,
     config_option,
@@ -196,10 +197,15 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
                               on_chunk=progress.update, resume=Path(resume) if resume else None,
                               strategy=strategy)
     summary = result.summary()
+    # a diverged run's own line says more than a comparison with the majority class would
+    verdict = learnt_nothing(result.data, summary["final"]) if result.divergence is None else None
+    notes = [verdict] if verdict else []
     if as_json:
-        click.echo(json_text(summary))
+        click.echo(json_text({**summary, "warnings": notes}))
     else:
         click.echo(_report(summary))
+    for note in notes:
+        click.echo(printable(f"nnfw: warning: {note}"), err=True)
     if result.divergence is not None:
         click.echo(f"nnfw: {_divergence_line(result)}", err=True)
         ctx.exit(EXIT_DIVERGED)
