@@ -47,13 +47,15 @@ def mlp_problem(rows: int, epochs: int, batch_size: int) -> DenseProblem:
     data = synthetic.build(rows=rows)
     options = {"dataset": synthetic.NAME, "optimizer": "adam", "lr": 0.001, "hidden": "512",
                "activation": "relu", "output_activation": "linear", "loss": "cross-entropy",
-               "init": "truncated-normal", "bias_init": "zeros", "batch_size": batch_size, "seed": 116}
+               "init": "truncated-normal", "bias_init": "zeros", "batch_size": batch_size, "seed": 116,
+               "shuffle": False}  # every way takes the rows in one order
     return DenseProblem(
         "mlp", data.x_train, np.eye(10, dtype=np.float32)[data.y_train], data.x_test, None,
         units=[512, 10], activations=["relu", "linear"], bias=True, loss="cross-entropy",
         optimizer="adam", lr=0.001, epochs=epochs, batch_size=batch_size, seed=116,
         kernel_init=Init("truncated-normal", 0.05, 1), bias_init=Init("zeros"),
-        nnfw_options=options, nnfw_params={"dataset": {"rows": rows}, "init": {"stddev": 0.05, "seed": 1}})
+        nnfw_options=options, nnfw_params={"dataset": {"rows": rows}, "init": {"stddev": 0.05, "seed": 1},
+                                           "optimizer": {"epsilon": 0.0}})  # as the other ways
 
 
 def extrapolated_seconds(way: Way, problem: DenseProblem, initial: list[np.ndarray],

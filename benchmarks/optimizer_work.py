@@ -44,12 +44,12 @@ def keras_pairs() -> list[Pair]:
         Pair("sgd", 0.01, {}, "SGD(lr)", lambda lr: keras.optimizers.SGD(learning_rate=lr)),
         Pair("sgdm", 0.01, {"beta": beta}, "SGD(lr*(1-beta), momentum=beta): the same rule rescaled",
              lambda lr: keras.optimizers.SGD(learning_rate=lr * (1 - beta), momentum=beta)),
-        Pair("adagrad", 0.01, {}, "Adagrad(lr, initial_accumulator_value=0, epsilon=0)",
+        Pair("adagrad", 0.01, {"epsilon": 0.0}, "Adagrad(lr, initial_accumulator_value=0, epsilon=0)",
              lambda lr: keras.optimizers.Adagrad(learning_rate=lr, initial_accumulator_value=0.0,
                                                  epsilon=0.0)),
-        Pair("rmsprop", 0.001, {"beta": beta}, "RMSprop(lr, rho=beta, epsilon=0)",
+        Pair("rmsprop", 0.001, {"beta": beta, "epsilon": 0.0}, "RMSprop(lr, rho=beta, epsilon=0)",
              lambda lr: keras.optimizers.RMSprop(learning_rate=lr, rho=beta, epsilon=0.0)),
-        Pair("adam", 0.001, {}, "Adam(lr, epsilon=0)",
+        Pair("adam", 0.001, {"epsilon": 0.0}, "Adam(lr, epsilon=0)",
              lambda lr: keras.optimizers.Adam(learning_rate=lr, epsilon=0.0)),
     ]
 

@@ -115,15 +115,14 @@ def train(config: str | None = None, out: str | None = None,
     from pathlib import Path
 
     from nnfw.runner import run_training
-    from nnfw.settings import find_config, read_config, resolve_settings, resume_settings
+    from nnfw.settings import load_config, resolve_settings, resume_settings
 
     loaded = registry()
     given = {key.replace("_", "-"): value for key, value in options.items()}
     if resume is not None:
         settings = resume_settings(loaded, resume, given, params)
         return run_training(settings, loaded, resume=Path(resume))
-    settings_file = read_config(find_config(config, loaded)) if config else {}
-    settings = resolve_settings(loaded, settings_file, given, params)
+    settings = resolve_settings(loaded, load_config(loaded, config or None), given, params)
     return run_training(settings, loaded, out=out)
 
 

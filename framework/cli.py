@@ -19,6 +19,7 @@ import click
 
 from nnfw.api import registry as get_registry
 from nnfw.api import use_registry
+from nnfw.checks import learnt_nothing
 from nnfw.cli_common import (
     cli_settings,
     config_option,
@@ -196,12 +197,17 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
                               on_chunk=progress.update, resume=Path(resume) if resume else None,
                               strategy=strategy)
     summary = result.summary()
+    # a diverged run's own line says more than a comparison with the majority class would
+    verdict = learnt_nothing(result.data, summary["final"]) if result.divergence is None else None
+    notes = [verdict] if verdict else []
     if as_json:
-        click.echo(json_text(summary))
+        click.echo(json_text({**summary, "warnings": notes}))
     else:
         click.echo(_report(summary))
+    for note in notes:
+        click.echo(printable(f"nnfw: warning: {note}"), err=True)
     if result.divergence is not None:
-        click.echo(f"nnfw: {_divergence_line(result, registry)}", err=True)
+        click.echo(f"nnfw: {_divergence_line(result)}", err=True)
         ctx.exit(EXIT_DIVERGED)
 
 
@@ -217,16 +223,16 @@ def _report(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _divergence_line(result: Any, registry: Registry) -> str:
+def _divergence_line(result: Any) -> str:
     where = result.divergence
-    optimizer = registry.get("optimizer", result.settings.choices["optimizer"])
-    has_epsilon = any(p.name == "epsilon" for p in optimizer.params)
+    # an epsilon helps only where the run had none (the lecture's form, epsilon 0)
+    no_epsilon = result.settings.params["optimizer"].get("epsilon") == 0
     if where.non_finite and "loss" not in where.non_finite and not any(
-            item.startswith("gradient") for item in where.non_finite) and has_epsilon:
+            item.startswith("gradient") for item in where.non_finite) and no_epsilon:
         hint = "set a small epsilon (--optimizer.epsilon 1e-7) or a smaller --lr"
     else:
         hint = "try a smaller --lr" + (" or a small epsilon (--optimizer.epsilon 1e-7)"
-                                       if has_epsilon else "")
+                                       if no_epsilon else "")
     what = f": {', '.join(where.non_finite)} went non-finite" if where.non_finite else ""
     cause = f" ({where.cause})" if where.cause else ""
     kept = ("; kept the weights of the last complete epoch"

@@ -18,8 +18,7 @@ from nnfw.settings import (
     SLOT_HELP,
     SLOTS,
     Settings,
-    find_config,
-    read_config,
+    load_config,
     resolve_settings,
     resume_settings,
 )
@@ -116,11 +115,6 @@ config_option = click.option(
 def option_settings(options: dict[str, Any]) -> dict[str, Any]:
     """click's option values keyed by setting name ('batch_size' -> 'batch-size')."""
     return {name.replace("_", "-"): value for name, value in options.items()}
-
-
-def load_config(registry: Registry, config_path: str | None) -> dict[str, Any]:
-    """The settings in ``--config`` (a file or an experiment), or none."""
-    return read_config(find_config(config_path, registry)) if config_path is not None else {}
 
 
 def cli_settings(registry: Registry, config_path: str | None, options: dict[str, Any],

@@ -34,6 +34,14 @@ def metric_figure(metric: str) -> str:
     return f"{metric}.png"
 
 
+def slug(text: str, limit: int | None = None) -> str:
+    """``text`` as a part of a folder name: lower-case ASCII letters and digits, with a single
+    '.' or '-' between them; any other character, and any run of two or more that are not
+    letters or digits ('/../'), becomes one '-'; none at either end ('' when nothing is left);
+    at most ``limit`` characters."""
+    return re.sub(r"[^a-z0-9]{2,}|[^a-z0-9.-]", "-", text.lower())[:limit].strip("-.")
+
+
 def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | None = None) -> Path:
     """A new directory under ``parent`` named so that runs sort by time; never an existing one.
 
@@ -56,7 +64,7 @@ def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | No
         staged.chmod(0o777 & ~_umask())  # mkdtemp makes owner-only folders; use normal ones
         for name, text in (files or {}).items():
             write_atomic(staged / name, text)
-        stem = time.strftime("%Y%m%d-%H%M%S") + "-" + re.sub(r"[^a-z0-9.-]+", "-", label.lower())
+        stem = time.strftime("%Y%m%d-%H%M%S") + "-" + slug(label)
         for attempt in range(1, 1000):
             path = root / (stem if attempt == 1 else f"{stem}-{attempt}")
             if path.exists():

@@ -8,6 +8,27 @@ hyperparameters::
     [optimizer]
     name = "sgdm"
     beta = 0.95
+
+A plugin chosen on the command line (``--optimizer adam``) drops the file's
+hyperparameters for that slot: they belonged to the file's plugin. Hyperparameters
+meant for whichever plugin ends up in a slot go in the slot's ``any`` table; each
+applies to the chosen plugin if it declares that key, and is left out otherwise::
+
+    [optimizer]
+    name = "sgd"
+    [optimizer.any]             # adagrad, rmsprop and adam declare epsilon; sgd does not
+    epsilon = 0.0
+
+Precedence, lowest first: the plugin's default, the ``any`` table, the file's own
+hyperparameters of the file's plugin, ``--slot.key`` options. A key in an ``any``
+table that no installed plugin of the slot's kind declares is an error (a typo
+would otherwise be dropped silently); a value is checked against the plugin it
+applies to. The resolved settings (a run's ``settings.toml``) hold the values as
+plain hyperparameters of the chosen plugin, with no ``any`` table.
+
+A run's ``name`` (its directory's name and figure titles) is, unless given, the
+experiment's name when ``--config`` names one, else the config file's stem
+(:func:`load_config`), else the data set's name (:func:`run_name`).
 """
 
 from __future__ import annotations
@@ -23,7 +44,7 @@ from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
 from nnfw.params import Param, resolve
 from nnfw.registry import Registry
-from nnfw.rundir import SETTINGS
+from nnfw.rundir import SETTINGS, slug
 from nnfw.suggest import unknown_name_message
 
 # setting -> the plugin kind it chooses from
@@ -60,6 +81,8 @@ INT32_MAX = 2**31 - 1
 FLOAT32_TINY = 1.1754943508222875e-38  # float32's smallest normal number
 FLOAT32_MAX = 3.4028234663852886e38
 NONE = "none"
+ANY = "any"  # a slot's table of hyperparameters for whichever plugin the slot ends up with
+NAME_LIMIT = 64  # characters of a run's name; the rest of its directory's name must fit too
 
 SCALARS: tuple[Param, ...] = (
     # a float32 that is neither 0 nor infinite, nor so small that it loses precision
@@ -68,6 +91,8 @@ SCALARS: tuple[Param, ...] = (
     # the training loop counts epochs in int32 tensors
     Param("epochs", 100, "passes over the training data", bounds=f"[1, {INT32_MAX}]"),
     Param("batch-size", 32, "rows per training step", bounds="[1, inf)"),
+    Param("shuffle", True, "shuffle the training rows every epoch, with the run's seed; "
+          "false: every epoch in the data set's order, as the lecture does"),
     Param("seed", 116, "TensorFlow's global random seed (initial weights)"),
     Param("hidden", "", "hidden layer sizes, comma-separated ('16,8'); empty for none"),
     Param("bias", True, "give every layer a bias"),
@@ -77,6 +102,9 @@ SCALARS: tuple[Param, ...] = (
     Param("on-nan", "stop", "when the loss or a weight stops being finite",
           choices=("stop", "continue")),
     Param("out", "runs", "folder that receives the run directories"),
+    Param("name", "", "the run's name, in its directory's name and figure titles (lower-case "
+          "letters, digits, '.' and '-'); empty: the experiment's name (--config NAME), the "
+          "config file's stem, or else the data set's name"),
     Param("checkpoint-seconds", 30.0, "save a checkpoint at most this often (0: after every chunk)",
           bounds="[0, inf)"),
     Param("xla", True, "compile training with XLA where it pays off (long runs, big layers) "
@@ -133,10 +161,36 @@ def split_names(text: str) -> list[str]:
 
 def find_config(name: str, registry: Registry) -> Path:
     """The config file ``name`` names: a file path, or else a registered experiment's file."""
+    return _config_source(name, registry)[0]
+
+
+def _config_source(name: str, registry: Registry) -> tuple[Path, str]:
+    """The config file ``name`` names, and the name it gives a run: the experiment's, or the
+    file's stem."""
     path = Path(name)
     if path.exists() or path.suffix or len(path.parts) > 1:
-        return path
-    return Path(registry.get("experiment", name).create())
+        return path, path.stem
+    entry = registry.get("experiment", name)
+    return Path(entry.create()), entry.name
+
+
+def load_config(registry: Registry, config: str | None) -> dict[str, Any]:
+    """The settings in the config file or experiment ``config`` names (none for None), their
+    ``name`` defaulting to the experiment's name or else the file's stem."""
+    if config is None:
+        return {}
+    path, derived = _config_source(config, registry)
+    data = read_config(path)
+    if slug(derived, NAME_LIMIT):  # a stem with no letter or digit names nothing
+        data.setdefault("name", derived)
+    return data
+
+
+def run_name(settings: Settings, data_name: str) -> str:
+    """The run's name, for its directory and figure titles: the ``name`` setting, or else the
+    data set's name (``Dataset.name``), or else the data set plugin's, as folder-safe text."""
+    return (settings.scalars.get("name") or slug(data_name, NAME_LIMIT)
+            or slug(str(settings.choices.get("dataset") or ""), NAME_LIMIT) or "run")
 
 
 def read_config(path: str | Path, run_file: bool = False) -> dict[str, Any]:
@@ -159,16 +213,21 @@ def read_config(path: str | Path, run_file: bool = False) -> dict[str, Any]:
     return data
 
 
-def split_choice(slot: str, value: Any) -> tuple[str | None, dict[str, Any]]:
-    """A slot's value from TOML as (plugin name or None, given hyperparameters)."""
+def split_choice(slot: str, value: Any) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+    """A slot's value from TOML as (plugin name or None, given hyperparameters, the slot's
+    ``any`` table: hyperparameters for whichever plugin the slot ends up with)."""
     if isinstance(value, Mapping):
         params = dict(value)
         name = params.pop("name", None)
         if name is not None and not isinstance(name, str):
             raise UsageError(f"{slot}.name: {name!r} is not a plugin name")
-        return name, params
+        shared = params.pop(ANY, {})
+        if not isinstance(shared, Mapping):
+            raise UsageError(f"{slot}.{ANY}: {shared!r} is not a table of hyperparameters; "
+                             f"write them under [{slot}.{ANY}]")
+        return name, params, dict(shared)
     if isinstance(value, str):
-        return value, {}
+        return value, {}, {}
     raise UsageError(f"{slot}: {value!r} is not a plugin name or a table of settings")
 
 
@@ -180,33 +239,18 @@ def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None
     ``options`` hold plugin names and scalar values (strings are parsed);
     ``option_params`` hold ``--slot.key value`` hyperparameters per slot.
     A plugin chosen on the command line drops the config file's
-    hyperparameters for that slot, which belonged to another plugin.
+    hyperparameters for that slot, which belonged to another plugin; the
+    slot's ``any`` table still applies (see the module's docstring).
     """
     config = dict(config or {})
     options = {k: v for k, v in (options or {}).items() if v is not None}
     option_params = option_params or {}
     settings = Settings()
-    for slot, kind in SLOTS.items():
-        name, params = split_choice(slot, config[slot]) if slot in config else (None, {})
-        if slot in options:
-            cli_name = options[slot]
-            if cli_name != name:
-                params = {}
-            name = cli_name
-        if name is None:
-            name = default_choice(registry, slot)
-        params = {**params, **option_params.get(slot, {})}
-        if name is None or name == NONE:
-            if slot not in OPTIONAL_SLOTS:
-                raise UsageError(f"{slot}: a plugin name is needed; accepted: "
-                                 + ", ".join(registry.names(kind)))
-            if params:
-                raise UsageError(f"{slot}: hyperparameters {sorted(params)} given but no {slot} chosen")
-            settings.choices[slot] = None
-            continue
-        entry = _entry(registry, slot, name)
+    for slot in SLOTS:
+        name, params = _choose(registry, slot, config, options, option_params.get(slot, {}))
         settings.choices[slot] = name
-        settings.params[slot] = resolve(entry.params, params, owner=_owner(slot, entry))
+        if name is not None:
+            settings.params[slot] = params
     for param in SCALARS:
         if param.name in options:
             settings.scalars[param.name] = _scalar(param, options[param.name])
@@ -219,6 +263,45 @@ def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None
     if not settings.scalars["out"].strip():
         raise UsageError("out: the folder for run directories is empty; give a folder like 'runs'")
     return settings
+
+
+def _choose(registry: Registry, slot: str, config: Mapping[str, Any], options: Mapping[str, Any],
+            given: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The plugin chosen for ``slot`` and its checked hyperparameters; (None, {}) for an
+    optional slot left empty. ``given`` are the slot's command-line hyperparameters."""
+    name, params, shared = split_choice(slot, config[slot]) if slot in config else (None, {}, {})
+    _check_any(registry, slot, shared)
+    if slot in options:
+        if options[slot] != name:
+            params = {}  # they belonged to the file's plugin
+        name = options[slot]
+    if name is None:
+        name = default_choice(registry, slot)
+    params = {**params, **given}
+    if name is None or name == NONE:
+        if slot not in OPTIONAL_SLOTS:
+            raise UsageError(f"{slot}: a plugin name is needed; accepted: "
+                             + ", ".join(registry.names(SLOTS[slot])))
+        if params:
+            raise UsageError(f"{slot}: hyperparameters {sorted(params)} given but no {slot} chosen")
+        return None, {}
+    entry = _entry(registry, slot, name)
+    declared = {param.name for param in entry.params}
+    params = {**{k: v for k, v in shared.items() if k in declared}, **params}
+    return name, resolve(entry.params, params, owner=_owner(slot, entry))
+
+
+def _check_any(registry: Registry, slot: str, shared: Mapping[str, Any]) -> None:
+    """Refuse a key of the slot's ``any`` table that no installed plugin of its kind declares:
+    it would apply to nothing, whichever plugin is chosen (most likely a typo)."""
+    if not shared:
+        return
+    kind = SLOTS[slot]
+    declared = {param.name for entry in registry.entries(kind) for param in entry.params}
+    for key in shared:
+        if key not in declared:
+            raise UsageError(unknown_name_message(
+                f"{slot}.{ANY}: no installed {kind} declares the hyperparameter", key, declared))
 
 
 def _entry(registry: Registry, slot: str, name: str) -> Entry:
@@ -241,6 +324,8 @@ def _owner(slot: str, entry: Entry) -> str:
 
 def _scalar(param: Param, value: Any) -> Any:
     """A scalar setting from an option or a config file: text is parsed, other values checked."""
+    if param.name == "name":
+        return _run_name_setting(value)
     if param.name == "hidden":
         if not isinstance(value, list | str):
             raise UsageError(f"hidden: {value!r} is not a list of positive layer sizes "
@@ -249,6 +334,16 @@ def _scalar(param: Param, value: Any) -> Any:
     if isinstance(value, str) and param.type is not str:
         return param.parse(value)
     return param.check(value)
+
+
+def _run_name_setting(value: Any) -> str:
+    """The ``name`` setting as folder-safe text ('' stays '': the name is derived)."""
+    if not isinstance(value, str):
+        raise UsageError(f"name: {value!r} is not text")
+    named = slug(value, NAME_LIMIT)
+    if value.strip() and not named:
+        raise UsageError(f"name: {value!r} has no ASCII letter or digit to name a run directory by")
+    return named
 
 
 def default_choice(registry: Registry, slot: str) -> str | None:

@@ -24,6 +24,8 @@ import nnfw
 F32 = np.float32
 NAMES = ("sgd", "sgdm", "adagrad", "rmsprop", "adam")
 TOLERANCE = {"rtol": 1e-6, "atol": 1e-7}
+EPSILON = 1e-7  # the declared default of adagrad, rmsprop and adam (Keras' own)
+LECTURE = {"epsilon": 0.0}  # the lecture's form of adagrad, rmsprop and adam: no epsilon
 
 
 # ---------------------------------------------------------------- numpy references
@@ -41,21 +43,21 @@ def ref_sgdm(w: np.ndarray, g: np.ndarray, state: dict, t: int, lr: float,
 
 
 def ref_adagrad(w: np.ndarray, g: np.ndarray, state: dict, t: int, lr: float,
-                epsilon: float = 0.0) -> np.ndarray:
+                epsilon: float = EPSILON) -> np.ndarray:
     """v += g^2; w -= lr*g/(sqrt(v) + epsilon)"""
     state["v"] = state["v"] + g * g
     return w - F32(lr) * g / (np.sqrt(state["v"]) + F32(epsilon))
 
 
 def ref_rmsprop(w: np.ndarray, g: np.ndarray, state: dict, t: int, lr: float,
-                beta: float = 0.9, epsilon: float = 0.0) -> np.ndarray:
+                beta: float = 0.9, epsilon: float = EPSILON) -> np.ndarray:
     """v = beta*v + (1-beta)*g^2; w -= lr*g/(sqrt(v) + epsilon)"""
     state["v"] = F32(beta) * state["v"] + F32(1 - beta) * (g * g)
     return w - F32(lr) * g / (np.sqrt(state["v"]) + F32(epsilon))
 
 
 def ref_adam(w: np.ndarray, g: np.ndarray, state: dict, t: int, lr: float,
-             beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 0.0) -> np.ndarray:
+             beta1: float = 0.9, beta2: float = 0.999, epsilon: float = EPSILON) -> np.ndarray:
     """Bias-corrected m and v; w -= lr*m^/(sqrt(v^) + epsilon)."""
     state["m"] = F32(beta1) * state["m"] + F32(1 - beta1) * g
     state["v"] = F32(beta2) * state["v"] + F32(1 - beta2) * (g * g)
@@ -166,10 +168,13 @@ CASES = [
     ("sgdm", {}),
     ("sgdm", {"beta": 0.5}),
     ("adagrad", {}),
+    ("adagrad", LECTURE),
     ("adagrad", {"epsilon": 1e-2}),
     ("rmsprop", {}),
+    ("rmsprop", LECTURE),
     ("rmsprop", {"beta": 0.99, "epsilon": 1e-4}),
     ("adam", {}),
+    ("adam", LECTURE),
     ("adam", {"beta1": 0.8, "beta2": 0.99, "epsilon": 1e-3}),
 ]
 
@@ -216,7 +221,8 @@ def test_epsilon_keeps_a_weight_with_zero_gradients_finite(name: str) -> None:
     """0/0: epsilon 0 (the lecture) turns a never-updated weight into nan; epsilon > 0 keeps it."""
     grads = [tf.constant([0.0, 0.5])]
     lecture = [tf.Variable([1.0, 1.0])]
-    nnfw.optimizer(name, learning_rate=0.1).apply_gradients(zip(grads, lecture, strict=True))
+    nnfw.optimizer(name, learning_rate=0.1, **LECTURE).apply_gradients(
+        zip(grads, lecture, strict=True))
     assert np.isnan(lecture[0].numpy()[0]) and np.isfinite(lecture[0].numpy()[1])
     guarded = [tf.Variable([1.0, 1.0])]
     nnfw.optimizer(name, learning_rate=0.1, epsilon=1e-7).apply_gradients(
@@ -265,7 +271,8 @@ def test_eager_steps_equal_the_lecture_code_bit_for_bit(name: str) -> None:
     problem = PROBLEMS["logistic"]
     expected = lecture_tf_run(name, problem, steps=30, lr=0.1)
     variables = [tf.Variable(w) for w in problem.start()]
-    optimizer = nnfw.optimizer(name, learning_rate=0.1)
+    optimizer = nnfw.optimizer(name, learning_rate=0.1,
+                               **(LECTURE if name in ("adagrad", "rmsprop", "adam") else {}))
     for step, lecture_weights in enumerate(expected, start=1):
         with tf.GradientTape() as tape:
             loss = problem.tf_loss(variables)
@@ -287,7 +294,7 @@ def test_sgd_equals_keras_sgd() -> None:
 def test_adam_without_epsilon_equals_keras_adam() -> None:
     """With epsilon 0, the lecture's Adam follows keras.optimizers.Adam(epsilon=0)."""
     problem = PROBLEMS["logistic"]
-    ours = tf_steps(nnfw.optimizer("adam", learning_rate=0.1), problem, 100)
+    ours = tf_steps(nnfw.optimizer("adam", learning_rate=0.1, **LECTURE), problem, 100)
     theirs = tf_steps(keras.optimizers.Adam(learning_rate=0.1, epsilon=0.0), problem, 100)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
     assert np.max(np.abs(ours[-1] - problem.start()[0])) > 0.1
@@ -297,9 +304,9 @@ def test_rmsprop_and_adagrad_equal_keras_with_the_lecture_settings() -> None:
     """Keras' RMSprop (epsilon 0) and Adagrad (accumulator 0, epsilon 0) are the lecture's forms."""
     problem = PROBLEMS["quadratic"]
     pairs = [
-        (nnfw.optimizer("rmsprop", learning_rate=0.05, beta=0.8),
+        (nnfw.optimizer("rmsprop", learning_rate=0.05, beta=0.8, **LECTURE),
          keras.optimizers.RMSprop(learning_rate=0.05, rho=0.8, epsilon=0.0)),
-        (nnfw.optimizer("adagrad", learning_rate=0.05),
+        (nnfw.optimizer("adagrad", learning_rate=0.05, **LECTURE),
          keras.optimizers.Adagrad(learning_rate=0.05, initial_accumulator_value=0.0,
                                   epsilon=0.0)),
     ]
@@ -460,13 +467,14 @@ def test_unknown_hyperparameter_suggests_a_close_match(name: str, key: str,
         assert "did you mean" not in message
 
 
-def test_command_line_text_is_parsed_and_defaults_are_the_lecture_ones() -> None:
-    """Text values (from the CLI) become numbers; defaults are beta 0.9, 0.999, epsilon 0."""
+def test_command_line_text_is_parsed_and_defaults_are_the_declared_ones() -> None:
+    """Text values (from the CLI) become numbers; defaults are beta 0.9, 0.999, epsilon 1e-7
+    (the lecture's experiments set epsilon 0 in their config files)."""
     optimizer = nnfw.optimizer("rmsprop", learning_rate=0.1, beta="0.95", epsilon="1e-6")
     assert optimizer.get_config()["beta"] == 0.95
     assert optimizer.get_config()["epsilon"] == 1e-6
     adam = nnfw.optimizer("adam", learning_rate=0.1).get_config()
-    assert (adam["beta1"], adam["beta2"], adam["epsilon"]) == (0.9, 0.999, 0.0)
+    assert (adam["beta1"], adam["beta2"], adam["epsilon"]) == (0.9, 0.999, EPSILON)
 
 
 def test_importing_the_plugins_does_not_import_tensorflow() -> None:

@@ -14,8 +14,9 @@ PARAMS = (epsilon_param(),)
 def register_optimizers(register):
     """Register ``adagrad``."""
     register("adagrad", build,
-             description="Adagrad, the lecture's form (Keras' Adagrad starts v at 0.1 "
-                         "and adds epsilon 1e-7 inside the root).",
+             description="Adagrad in the lecture's operation order, epsilon 1e-7 by default "
+                         "(the lecture's experiments set 0; Keras' Adagrad starts v at 0.1 "
+                         "and adds its epsilon inside the root).",
              formula="v += g^2;  w -= lr * g / (sqrt(v) + epsilon)   (v starts at 0)",
              params=PARAMS,
              keras_objects=optimizer_class)

@@ -21,8 +21,9 @@ PARAMS = (beta_param("beta1", 0.9, "decay of the running average of the gradient
 def register_optimizers(register):
     """Register ``adam``."""
     register("adam", build,
-             description="Adam, the lecture's form (Keras' Adam adds epsilon 1e-7 to sqrt(v) "
-                         "before bias correction).",
+             description="Adam in the lecture's operation order, epsilon 1e-7 by default "
+                         "(the lecture's experiments set 0; Keras' Adam adds its epsilon to "
+                         "sqrt(v) before bias correction).",
              formula="m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2;  "
                      "m^ = m / (1 - beta1^t);  v^ = v / (1 - beta2^t);  "
                      "w -= lr * m^ / (sqrt(v^) + epsilon)   (m, v start at 0; t = 1, 2, ...)",

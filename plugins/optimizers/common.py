@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from nnfw import Param
 
+DEFAULT_EPSILON = 1e-7  # Keras' own default (keras.config.epsilon())
+
 
 def beta_param(name: str, default: float, help: str) -> Param:
     """A decay rate of a running average, in ``[0, 1)``."""
@@ -18,10 +20,15 @@ def beta_param(name: str, default: float, help: str) -> Param:
 
 
 def epsilon_param() -> Param:
-    """``epsilon``, added to the denominator as ``sqrt(.) + epsilon``; 0 is the lecture's form."""
-    return Param("epsilon", 0.0,
-                 "added to the denominator as sqrt(.) + epsilon; 0 is the lecture's form "
-                 "(nan for a weight whose gradients were all 0)",
+    """``epsilon``, added to the denominator as ``sqrt(.) + epsilon``.
+
+    The default is Keras' own 1e-7, so that a weight whose gradients are all 0 (a constant
+    feature) stays finite; 0 is the lecture's form, which the lecture's experiments set.
+    """
+    return Param("epsilon", DEFAULT_EPSILON,
+                 "added to the denominator as sqrt(.) + epsilon, so that a weight whose "
+                 "gradients were all 0 stays finite; 0 is the lecture's form (nan for such a "
+                 "weight), which the lecture's experiments set",
                  bounds="[0, inf)")
 
 

@@ -20,18 +20,20 @@ PARAMS = (beta_param("beta", 0.9, "decay of the running mean of the squared grad
 def register_optimizers(register):
     """Register ``rmsprop``."""
     register("rmsprop", build,
-             description="RMSProp, the lecture's form (Keras' RMSprop adds epsilon 1e-7 "
+             description="RMSProp in the lecture's operation order, epsilon 1e-7 by default "
+                         "(the lecture's experiments set 0; Keras' RMSprop adds its epsilon "
                          "inside the root).",
              formula="v = beta*v + (1-beta)*g^2;  w -= lr * g / (sqrt(v) + epsilon)"
                      "   (v starts at 0)",
-             notes="Without epsilon, g / sqrt(v) is 0 / 0 once v is exactly 0. The lecture's "
-                   "iris run (--config iris, lr 0.1) is chaotic: whether v underflows to 0 and "
-                   "the run breaks (near epoch 370) depends on the CPU's float rounding; on some "
+             notes="Without epsilon (the lecture's form, --optimizer.epsilon 0), g / sqrt(v) "
+                   "is 0 / 0 once v is exactly 0. The lecture's iris run (--config iris, which "
+                   "sets epsilon 0; lr 0.1) is chaotic: whether v underflows to 0 and the run breaks "
+                   "(near epoch 370) depends on the CPU's float rounding; on some "
                    "CPUs it ends finite. nnfw computes what the lecture's own code computes on "
                    "the same machine, so it breaks where that code breaks. To see the break on "
-                   "every CPU, train on data with a feature that is 0 in every row: that "
+                   "every CPU, train with epsilon 0 on data with a feature that is 0 in every row: that "
                    "weight's gradient is exactly 0, so v is 0 from the first step. "
-                   "--optimizer.epsilon 1e-7 avoids it.",
+                   "The default epsilon, 1e-7, avoids it.",
              params=PARAMS,
              keras_objects=optimizer_class)
 
