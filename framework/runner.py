@@ -75,7 +75,7 @@ class RunResult:
         """A one-line description of the run, for plot titles."""
         choices, scalars = self.settings.choices, self.settings.scalars
         extra = f", {choices['regularizer']}" if choices.get("regularizer") else ""
-        return (f"{run_name(self.settings, self.data.name)}, {choices['optimizer']}, "
+        return (f"{scalars['name']}, {choices['optimizer']}, "
                 f"{choices['loss']}{extra}, "
                 f"lr {scalars['lr']:g}, {self.history.epochs_run} epochs")
 
@@ -144,8 +144,7 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
         files = fingerprints(settings, registry) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
         trainer, seconds_before, log = _trainer(plan, registry, strategy, resume)
-        run_dir = (_run_dir(plan.settings, registry, out, resume, files, plan.data.name)
-                   if chief else None)
+        run_dir = _run_dir(plan.settings, registry, out, resume, files) if chief else None
         if run_dir is not None and resume is None:
             held.enter_context(run_lock(run_dir))
         return _train(plan, trainer, Checkpoints(run_dir, trainer, log, plan.settings.scalars[
@@ -186,7 +185,10 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
     jit = use_xla(settings, strategy, resumed=resumed,
                   steps=settings.scalars["epochs"] * steps_per_epoch,
                   multiply_adds_per_epoch=complexity.multiply_adds * evaluated)
-    settings = replace(settings, scalars={**settings.scalars, "xla": jit})  # what the run does
+    # what the run does; the name is recorded, so that a resume, nnfw runs and the settings
+    # file as --config keep the derived one
+    settings = replace(settings, scalars={**settings.scalars, "xla": jit,
+                                          "name": run_name(settings, data.name)})
     return Plan(settings, data, targets, steps_per_epoch, complexity, model, metrics)
 
 
@@ -261,21 +263,17 @@ def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any =
 
 
 def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
-             resume: Path | None, files: dict[str, Any], data_name: str) -> Path | None:
+             resume: Path | None, files: dict[str, Any]) -> Path | None:
     """The directory the run writes: a new one under ``out``, named by the run's name (see
-    :func:`nnfw.settings.run_name`; ``data_name`` is the data set's) and its optimizer, with
-    that name in its settings; or the resumed one, whose settings then say the new target and
-    whose summary goes until the run ends again."""
+    :func:`nnfw.settings.run_name`) and its optimizer; or the resumed one, whose settings then
+    say the new target and whose summary goes until the run ends again."""
     if resume is not None:
         write_atomic(resume / SETTINGS, settings_text(settings))
         (resume / SUMMARY).unlink(missing_ok=True)  # until rewritten, the run is unfinished
         return resume
     if out is None:
         return None
-    name = run_name(settings, data_name)
-    # recorded, so that a resume, nnfw runs and the file as --config keep the derived name
-    settings = replace(settings, scalars={**settings.scalars, "name": name})
-    return create_run_dir(out, f"{name}-{settings.choices['optimizer']}",
+    return create_run_dir(out, f"{settings.scalars['name']}-{settings.choices['optimizer']}",
                           {SETTINGS: settings_text(settings), LOCK: "",
                            PROVENANCE: json_text({**provenance(settings, registry), FILES: files},
                                                  indent=2)})
