@@ -133,8 +133,11 @@ def test_imputation_is_the_training_columns_statistic(tmp_path: Path, how, stati
 @pytest.mark.parametrize("name", ["wine", "breast_cancer", "digits", "diabetes"])
 def test_read_rows_gives_the_rows_build_gave_bit_for_bit(tmp_path: Path, name: str) -> None:
     path = write_sklearn_set(tmp_path, name)
-    data = nnfw.dataset("csv", path=str(path), validation_fraction=0.1)
-    x, y = table_rows.read_rows(str(path), data.preprocessing)
+    entry = nnfw.registry().get("dataset", "csv")
+    params = entry.resolve({"path": str(path), "validation_fraction": 0.1})
+    data = entry.build(**params)
+    # as predict calls it: the run's hyperparameters, the training file's path among them
+    x, y = entry.extras["read_rows"](str(path), data.preprocessing, **params)
     assert x.dtype == np.float32 and y.dtype == data.y_train.dtype
     assert rows_of(x, y) == every_row(data)
     # the held-out (test) rows alone, in a file of their own, without the target column
@@ -205,7 +208,7 @@ def test_separators_are_guessed_or_given(tmp_path: Path, separator: str) -> None
     comma = nnfw.dataset("csv", path=str(write_table(tmp_path / "a.csv", [*features, "t"], rows)))
     other = write_table(tmp_path / "b.csv", [*features, "t"], rows, separator=separator)
     assert nnfw.dataset("csv", path=str(other)).x_train.tobytes() == comma.x_train.tobytes()
-    given = {"\t": "tab"}.get(separator, separator)
+    given = {";": "semicolon", "\t": "tab", "|": "pipe"}[separator]
     assert nnfw.dataset("csv", path=str(other), separator=given) == nnfw.dataset(
         "csv", path=str(other))
 

@@ -16,6 +16,7 @@ from nnfw import Dataset, Param, UsageError, hookimpl, unknown_name_message
 from nnfw_plugins.datasets import prepare, table_encode, table_rows, table_split, table_target
 from nnfw_plugins.datasets.table_cells import MISSING_HELP, column, refuse_missing
 from nnfw_plugins.datasets.table_read import SEPARATOR_CHOICES, Table, display, read_table
+from nnfw_plugins.datasets.table_target import MAX_AUTO_CLASSES, TASKS
 
 DEFAULT_MAX_CATEGORIES = 100
 
@@ -33,8 +34,8 @@ def register_datasets(register):
                  Param("target", "", "name of the label/target column (empty: the last column "
                        "not dropped)"),
                  Param("task", "auto", "auto: classification when the target has text, or only "
-                       f"whole numbers with at most {table_target.MAX_AUTO_CLASSES} distinct "
-                       "values", choices=table_target.TASKS),
+                       f"whole numbers with at most {MAX_AUTO_CLASSES} distinct values",
+                       choices=TASKS),
                  Param("features", "", "the feature columns, comma-separated (empty: all but "
                        "the target and those dropped)"),
                  Param("drop", "", "columns to leave out, comma-separated (an ID, free text)"),
@@ -88,8 +89,7 @@ def build(path: str, target: str = "", task: str = "auto", features: str = "", d
                                          y if classify and stratify else None)
     specs = table_encode.fit(columns, train, missing, standardize, max_categories, table.path)
     x = table_encode.transform(list(columns.values()), specs, table.locator)
-    preprocessing = {"format": prepare.FORMAT, "columns": specs, "target": target_spec,
-                     "missing": missing}
+    preprocessing = table_rows.record(specs, target_spec, missing)
     x_test, y_test = (x[test], y[test]) if not test_path else \
         _test_file(test_path, preprocessing, separator, header)
     return Dataset(x[train], y[train], x_test, y_test, x_val=x[val], y_val=y[val],

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 # np.random.RandomState accepts seeds 0 <= seed < 2**32.
 SEED_BOUNDS = "[0, 4294967295]"
-FORMAT = 1  # the version of the preprocessing's layout (table_rows reads it)
 
 
 def seed_param(default: int) -> Param:
@@ -73,11 +72,11 @@ def preprocessing(feature_names: Sequence[str], target: dict[str, Any],
     """What a data set of number features learnt, in the form ``table_rows.read_rows`` reads
     (see ``table_rows``): its columns, standardized by ``mean`` and ``std`` if given, and the
     spec of its ``target`` column (``table_target.classes_spec`` or ``regression_spec``)."""
-    from nnfw_plugins.datasets import table_encode
+    from nnfw_plugins.datasets import table_encode, table_rows
 
     if mean is None or std is None:
         columns = [table_encode.number_spec(name) for name in feature_names]
     else:
         columns = [table_encode.number_spec(name, m, s)
                    for name, m, s in zip(feature_names, mean, std, strict=True)]
-    return {"format": FORMAT, "columns": columns, "target": target, "missing": "refuse"}
+    return table_rows.record(columns, target)

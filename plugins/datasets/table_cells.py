@@ -56,6 +56,7 @@ def column(cells: Sequence[str], where: Where, category: bool = False) -> Column
         return _number_column(values, cells, where)
     numeric = ~text & ~missing
     if not numeric.any():
+        _refuse_decimal_commas(texts, missing, where)
         return Column("category", missing, cells, texts=texts)
     if np.count_nonzero(text) <= np.count_nonzero(numeric):
         row = int(np.argmax(text))
@@ -129,6 +130,19 @@ def missing_text(cell: str) -> str:
     shown = cell.strip()
     return "the value is empty, a missing value" if not shown else \
         f"{quote(shown)} is a missing value"
+
+
+def _refuse_decimal_commas(texts: np.ndarray, missing: np.ndarray, where: Where) -> None:
+    """Raise when every value of a text column is a number written with a decimal comma
+    (``1,5``): one-hot encoding them would silently turn numbers into categories."""
+    import numpy as np
+
+    distinct = np.unique(texts[~missing]).tolist()
+    if distinct and all("," in text and is_number(text.replace(",", ".", 1)) for text in distinct):
+        row = int(np.argmax(~missing))
+        raise UsageError(f"{where(row)}: {quote(str(texts[row]))} is a number written with a "
+                         "decimal comma; numbers need a decimal point (convert the file), or list "
+                         "the column in categorical to treat its values as categories")
 
 
 def _number_column(values: np.ndarray, cells: Sequence[str], where: Where) -> Column:

@@ -18,7 +18,7 @@ from pathlib import Path
 from nnfw import UsageError, read_data_text
 
 # What the ``separator`` parameter accepts, and the character each choice means.
-SEPARATORS = {",": ",", ";": ";", "tab": "\t", "|": "|"}
+SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 SEPARATOR_CHOICES = ("auto", *SEPARATORS)
 SNIFF_LINES = 50  # the separator is guessed from this many lines at the start
 MAX_SHOWN_CELL = 40  # longer cells are not quoted in messages
@@ -145,7 +145,7 @@ def check_header(path: str, names: list[str], separator: str, min_columns: int,
         raise UsageError(f"{path}: the file has one column, split by "
                          f"{separator_name(separator)}; need feature columns and a target "
                          "column (if the file uses another separator, set separator to "
-                         "',', ';', tab or '|')")
+                         "comma, semicolon, tab or pipe)")
     seen: set[str] = set()
     for position, name in enumerate(names, start=first):
         if not name:

@@ -23,15 +23,24 @@ from nnfw_plugins.datasets import table_cells, table_encode, table_read, table_t
 if TYPE_CHECKING:
     import numpy as np
 
+FORMAT = 1  # the version of the preprocessing's layout
 
-def read_rows(path: str, preprocessing: dict[str, Any], separator: str = "auto",
+
+def record(columns: list[dict[str, Any]], target: dict[str, Any], missing: str = "refuse"
+           ) -> dict[str, Any]:
+    """The preprocessing of a data set in the layout :func:`read_rows` reads."""
+    return {"format": FORMAT, "columns": columns, "target": target, "missing": missing}
+
+
+def read_rows(path: str, preprocessing: dict[str, Any], /, separator: str = "auto",
               header: bool = True, **_params: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """``(x, y)`` of the CSV file ``path``: float32 features encoded by ``preprocessing``,
     and the targets (class ids or float32 values), or None when the file has no target column.
 
     ``separator`` and ``header`` are the data set's hyperparameters of those names (the
-    lecture's data sets have none: a guessed separator and a header line); the others are
-    not needed, what they decided is in ``preprocessing``.
+    lecture's data sets have none: a guessed separator and a header line); the others
+    (the csv data set's own ``path`` among them: ``path`` here is positional only) are not
+    needed, what they decided is in ``preprocessing``.
     """
     import numpy as np
 

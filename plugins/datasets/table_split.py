@@ -43,6 +43,8 @@ def split(path: str, rows: int, test_rows: int, val_rows: int, seed: int,
     stratified by the class ids ``classes`` if given."""
     import numpy as np
 
+    if test_rows == val_rows == 0:  # no split to shuffle the rows: shuffle them here
+        return np.random.RandomState(seed).permutation(rows), np.arange(0), np.arange(0)
     rest, test = _take(path, np.arange(rows), test_rows, classes, seed, "test")
     classes = None if classes is None else classes[rest]
     train, val = _take(path, rest, val_rows, classes, seed, "validation")
@@ -56,9 +58,7 @@ def _take(path: str, rows: np.ndarray, count: int, classes: np.ndarray | None, s
     from sklearn.model_selection import train_test_split
 
     if count == 0:
-        import numpy as np
-
-        return rows[np.random.RandomState(seed).permutation(len(rows))], rows[:0]
+        return rows, rows[:0]
     if classes is not None and not _can_stratify(path, classes, count, part):
         classes = None
     rest, taken = train_test_split(rows, test_size=count, random_state=seed, stratify=classes)
