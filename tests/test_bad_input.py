@@ -305,7 +305,9 @@ BAD_CSVS = [  # (id, file text or None: no file, extra args, words of the messag
     ("ragged", "x1,x2,label\n1,2,0\n3,4\n", [], ["line 3: 2 values", "names 3 columns"]),
     ("text-feature", "x1,x2,label\n1,two,0\n3,4,1\n", [],
      ["line 2, column 'x2': 'two' is not a number", "feature columns must hold numbers"]),
-    ("nan", "x1,x2,label\n1,2,0\nnan,4,1\n", [], ["line 3, column 'x1': 'nan'", "NaN and infinite"]),
+    # NaN is a missing value (#14), refused unless the data set imputes it
+    ("nan", "x1,x2,label\n1,2,0\nnan,4,1\n", [],
+     ["line 3, column 'x1': 'nan' is a missing value", "missing=refuse", "set missing to mean"]),
     ("inf", "x1,x2,label\n1,inf,0\n3,4,1\n", [], ["line 2, column 'x2': 'inf'", "NaN and infinite"]),
     # beyond float32 used to become inf with a RuntimeWarning, a 3-line stderr without line/column
     ("beyond-float32", "x1,x2,label\n1,2,0\n3,1e39,1\n", [],

@@ -188,28 +188,29 @@ def table(rows: list[list[object]], header: str = "x1,x2,label") -> str:
     return header + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows)
 
 
-def test_csv_numeric_labels_shuffled_by_seed_then_split(tmp_path):
-    rows = [[i, 10 * i, i % 3] for i in range(10)]
+def test_csv_rows_are_split_by_the_seed_alone(tmp_path):
+    rows = [[i, 10 * i, i % 3] for i in range(30)]
     path = write(tmp_path, table(rows))
-    data = nnfw.dataset("csv", path=path, test_fraction=0.2, seed=3)
+    data = nnfw.dataset("csv", path=path, test_fraction=0.2, seed=3, standardize=False)
     assert data.task == "classification"
     assert data.num_classes == 3
     assert data.feature_names == ("x1", "x2")
-    assert data.name == "data.csv"
-    order = np.random.RandomState(3).permutation(10)
-    x = np.array([[i, 10 * i] for i in range(10)], dtype=np.float32)[order]
-    y = np.array([i % 3 for i in range(10)])[order]
-    np.testing.assert_array_equal(data.x_train, x[:8])
-    np.testing.assert_array_equal(data.x_test, x[8:])
-    np.testing.assert_array_equal(data.y_train, y[:8])
-    np.testing.assert_array_equal(data.y_test, y[8:])
+    assert data.name == "data"  # the file's stem
+    parts = [np.concatenate([x, y[:, None]], axis=1) for x, y in
+             ((data.x_train, data.y_train), (data.x_test, data.y_test))]
+    assert (len(parts[0]), len(parts[1])) == (24, 6)
+    found = sorted(tuple(row) for row in np.concatenate(parts).tolist())
+    assert found == sorted(tuple(float(v) for v in row) for row in rows)  # each row once
+    assert data == nnfw.dataset("csv", path=path, test_fraction=0.2, seed=3, standardize=False)
+    other = nnfw.dataset("csv", path=path, test_fraction=0.2, seed=4, standardize=False)
+    assert not np.array_equal(other.x_test, data.x_test)
 
 
 def test_csv_text_labels_map_to_ids_in_sorted_order(tmp_path):
     names = ["virginica", "setosa", "versicolor", "setosa", "virginica", "versicolor"]
     path = write(tmp_path, table([[i, i, name] for i, name in enumerate(names)],
                                  header="a,b,species"))
-    data = nnfw.dataset("csv", path=path, test_fraction=0)
+    data = nnfw.dataset("csv", path=path, test_fraction=0, standardize=False)
     assert data.num_classes == 3
     ids = {"setosa": 0, "versicolor": 1, "virginica": 2}
     for features, label in zip(data.x_train, data.y_train, strict=True):
@@ -218,7 +219,7 @@ def test_csv_text_labels_map_to_ids_in_sorted_order(tmp_path):
 
 def test_csv_numeric_labels_sort_by_value_not_text(tmp_path):
     path = write(tmp_path, table([[1, 1, 10], [2, 2, 9], [3, 3, 10], [4, 4, 9]]))
-    data = nnfw.dataset("csv", path=path, test_fraction=0)
+    data = nnfw.dataset("csv", path=path, test_fraction=0, standardize=False)
     assert data.num_classes == 2
     for features, label in zip(data.x_train, data.y_train, strict=True):
         assert label == (0 if features[0] % 2 == 0 else 1)  # 9 -> 0, 10 -> 1
@@ -227,7 +228,7 @@ def test_csv_numeric_labels_sort_by_value_not_text(tmp_path):
 def test_csv_regression_target_by_name_in_the_middle(tmp_path):
     rows = [[i, i * 0.5 + 0.25, -i] for i in range(6)]
     path = write(tmp_path, table(rows, header="a,price,b"))
-    data = nnfw.dataset("csv", path=path, target="price", test_fraction=0)
+    data = nnfw.dataset("csv", path=path, target="price", test_fraction=0, standardize=False)
     assert data.task == "regression"
     assert data.feature_names == ("a", "b")
     assert data.y_train.shape == (6, 1)
@@ -256,8 +257,8 @@ def test_csv_standardize_uses_the_training_part(tmp_path):
     rng = np.random.RandomState(0)
     values = rng.rand(20, 2) * [3.0, 50.0] + [1.0, -7.0]
     path = write(tmp_path, table([[a, b, i % 2] for i, (a, b) in enumerate(values.tolist())]))
-    raw = nnfw.dataset("csv", path=path, test_fraction=0.25)
-    data = nnfw.dataset("csv", path=path, test_fraction=0.25, standardize=True)
+    raw = nnfw.dataset("csv", path=path, test_fraction=0.25, standardize=False)
+    data = nnfw.dataset("csv", path=path, test_fraction=0.25)  # standardized by default
     np.testing.assert_allclose(data.x_train.mean(axis=0), 0.0, atol=1e-6)
     np.testing.assert_allclose(data.x_train.std(axis=0), 1.0, rtol=1e-6)
     train = raw.x_train.astype(np.float64)
@@ -290,7 +291,7 @@ BAD_FILES = [
      ["line 3", "column 'x2'", "'abc' is not a number"]),
     ("empty-feature", "x1,x2,label\n1,,0\n3,4,1\n", {}, ["line 2", "column 'x2'", "empty"]),
     ("nan-feature", "x1,x2,label\n1,2,0\nnan,4,1\n", {},
-     ["line 3", "column 'x1'", "NaN and infinite"]),
+     ["line 3", "column 'x1'", "'nan' is a missing value", "missing=refuse"]),
     ("inf-feature", "x1,x2,label\n1,-inf,0\n3,4,1\n", {},
      ["line 2", "column 'x2'", "NaN and infinite"]),
     ("nan-target", "x1,x2,label\n1,2,0\n3,4,NaN\n", {}, ["line 3", "column 'label'", "NaN"]),

@@ -1,235 +1,146 @@
 """A user's CSV file: a header line naming the columns, then one example per row.
 
-Every problem with the file is a one-line :class:`nnfw.UsageError` naming the file
-(and the line and column where it applies) and what is accepted.
+Reading the cells is :mod:`table_read`, turning them into numbers or categories
+:mod:`table_cells`, the target :mod:`table_target`, the split :mod:`table_split`, the
+feature encodings :mod:`table_encode`, new rows :mod:`table_rows`; this module chooses the
+columns and puts the steps together. Every problem with a file is a one-line
+:class:`nnfw.UsageError` naming the file (and the line and column where it applies) and
+what is accepted.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from nnfw import Dataset, Param, UsageError, hookimpl, read_data_text, unknown_name_message
-from nnfw_plugins.datasets import prepare
+from nnfw import Dataset, Param, UsageError, hookimpl, unknown_name_message
+from nnfw_plugins.datasets import prepare, table_encode, table_rows, table_split, table_target
+from nnfw_plugins.datasets.table_cells import MISSING_HELP, column, refuse_missing
+from nnfw_plugins.datasets.table_read import SEPARATOR_CHOICES, Table, display, read_table
+from nnfw_plugins.datasets.table_target import MAX_AUTO_CLASSES, TASKS
 
-if TYPE_CHECKING:
-    import numpy as np
-
-TASKS = ("auto", "classification", "regression")
-MAX_AUTO_CLASSES = 20  # whole-number targets with at most this many values count as classes
-FLOAT32_MAX = 3.4028234663852886e38  # features and targets become float32
-MAX_SHOWN_CELL = 40  # longer cells are not quoted in messages
-
-Row = tuple[int, list[str]]  # (line number in the file, stripped cells)
+DEFAULT_MAX_CATEGORIES = 100
 
 
 @hookimpl
 def register_datasets(register):
     """Register ``csv``."""
-    register("csv", build,
-             description="Your own CSV file: a header line, numeric features, one target column.",
+    register("csv", build, read_rows=table_rows.read_rows,
+             description="Your own CSV file: a header line, number or text features, one target "
+                         "column.",
+             notes="Text feature columns are one-hot encoded; a first column without a name "
+                   f"(pandas' index) is left out; missing values are {MISSING_HELP}.",
              params=[
                  Param("path", None, "the CSV file to read", type=str, file=True),
-                 Param("target", "", "name of the label/target column (empty: the last column)"),
-                 Param("task", "auto", "auto: classification when the target has text, or "
-                       f"only whole numbers with at most {MAX_AUTO_CLASSES} distinct values",
+                 Param("target", "", "name of the label/target column (empty: the last column "
+                       "not dropped)"),
+                 Param("task", "auto", "auto: classification when the target has text, or only "
+                       f"whole numbers with at most {MAX_AUTO_CLASSES} distinct values",
                        choices=TASKS),
-                 Param("test_fraction", 0.2, "share of the rows kept for testing",
+                 Param("features", "", "the feature columns, comma-separated (empty: all but "
+                       "the target and those dropped)"),
+                 Param("drop", "", "columns to leave out, comma-separated (an ID, free text)"),
+                 Param("categorical", "", "columns to one-hot encode even if they hold numbers, "
+                       "comma-separated (text columns always are)"),
+                 Param("missing", "refuse", "missing feature values: refuse them, or impute the "
+                       "training part's mean, median or most frequent value (text columns: most "
+                       "frequent)", choices=table_encode.MISSING_CHOICES),
+                 Param("separator", "auto", "the column separator (auto: guessed from the first "
+                       "lines)", choices=SEPARATOR_CHOICES),
+                 Param("header", True, "the first line names the columns (false: they are c1, "
+                       "c2, ...)"),
+                 Param("test_fraction", 0.2, "share of the rows kept for testing (not used with "
+                       "test_path)", bounds="[0, 1)"),
+                 Param("validation_fraction", 0.0, "share of the rows kept for validation",
                        bounds="[0, 1)"),
+                 Param("test_path", "", "a CSV file of test rows, with the same columns (empty: "
+                       "test on test_fraction of path)", file=True),
+                 Param("stratify", True, "give each class its share of the test and validation "
+                       "parts (classification)"),
                  prepare.seed_param(0),
-                 prepare.standardize_param(),
+                 prepare.standardize_param(True),
+                 Param("max_categories", DEFAULT_MAX_CATEGORIES, "most distinct values a text "
+                       "column may have", bounds="[1, inf)"),
              ])
 
 
-def build(path: str, target: str = "", task: str = "auto", test_fraction: float = 0.2,
-          seed: int = 0, standardize: bool = False) -> Dataset:
-    """Read ``path``, shuffle its rows with ``seed`` and split off ``test_fraction`` for testing.
+def build(path: str, target: str = "", task: str = "auto", features: str = "", drop: str = "",
+          categorical: str = "", missing: str = "refuse", separator: str = "auto",
+          header: bool = True, test_fraction: float = 0.2, validation_fraction: float = 0.0,
+          test_path: str = "", stratify: bool = True, seed: int = 0, standardize: bool = True,
+          max_categories: int = DEFAULT_MAX_CATEGORIES) -> Dataset:
+    """Read ``path``; learn the encodings from its training part; split by ``seed``.
 
-    Text class labels (and numeric ones) become ids 0, 1, ... in sorted order.
+    Class labels become ids 0, 1, ... in sorted order (numbers by value), named in
+    ``class_names``. What was learnt is the data set's ``preprocessing`` (:mod:`table_rows`).
     """
-    header, rows = read_table(path)
-    shown = display(path)
-    test_rows = split_size(shown, len(rows), test_fraction)
-    column = target_column(shown, header, target)
-    feature_names = tuple(name for i, name in enumerate(header) if i != column)
-    x = feature_matrix(shown, header, rows, column)
-    task, y, num_classes = encode_target(shown, header[column], [(n, r[column]) for n, r in rows],
-                                         task)
-    order = prepare.permutation(len(rows), seed)
-    x_train, y_train, x_test, y_test = prepare.split(x[order], y[order], test_rows)
-    if standardize:
-        x_train, x_test = prepare.standardize(x_train, x_test)
-    return Dataset(x_train, y_train, x_test, y_test, task=task,
-                   num_classes=num_classes, feature_names=feature_names,
-                   name=display(Path(path).name))
+    table = read_table(path, separator, header)
+    test_rows, val_rows = table_split.part_sizes(table.path, table.rows,
+                                                 0.0 if test_path else test_fraction,
+                                                 validation_fraction)
+    target, names, forced = choose_columns(table, target, features, drop, categorical)
+    columns = {name: column(table.cells(name), table.locator(name), name in forced)
+               for name in names}
+    if missing == "refuse":
+        for name, data in columns.items():
+            refuse_missing(data, table.locator(name))
+    target_spec, y = table_target.fit_target(table, target, task)
+    classify = target_spec["task"] == "classification"
+    train, val, test = table_split.split(table.path, table.rows, test_rows, val_rows, seed,
+                                         y if classify and stratify else None)
+    specs = table_encode.fit(columns, train, missing, standardize, max_categories, table.path)
+    x = table_encode.transform(list(columns.values()), specs, table.locator)
+    preprocessing = table_rows.record(specs, target_spec, missing)
+    x_test, y_test = (x[test], y[test]) if not test_path else \
+        _test_file(test_path, preprocessing, separator, header)
+    return Dataset(x[train], y[train], x_test, y_test, x_val=x[val], y_val=y[val],
+                   task=target_spec["task"], num_classes=len(target_spec.get("classes", ())),
+                   class_names=tuple(target_spec.get("classes", ())),
+                   feature_names=table_encode.feature_names(specs),
+                   name=display(Path(path).stem), preprocessing=preprocessing)
 
 
-def read_table(path: str) -> tuple[list[str], list[Row]]:
-    """The header's column names and the data rows, checked to form a table."""
-    lines = _read_rows(path)
-    shown = display(path)
-    if not lines:
-        raise UsageError(f"{shown}: the file is empty; expected a header line naming the columns, "
-                         "then one comma-separated row per example")
-    (_, header), rows = lines[0], lines[1:]
-    _check_header(shown, header)
-    if not rows:
-        raise UsageError(f"{shown}: the file has a header but no data rows; "
-                         "expected one comma-separated row per example after the header")
-    for line, cells in rows:
-        if len(cells) != len(header):
-            raise UsageError(f"{shown}, line {line}: {len(cells)} values, but the header names "
-                             f"{len(header)} columns; every row needs one value per column")
-    return header, rows
-
-
-def _read_rows(path: str) -> list[Row]:
-    """Every non-blank row of the file with its line number, cells stripped of spaces."""
-    if not path.strip():
-        raise UsageError("dataset 'csv': path is empty; give the path of a CSV file")
-    shown = display(path)
-    text = read_data_text(Path(path).expanduser(), shown)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows = [(reader.line_num, [cell.strip() for cell in cells]) for cells in reader]
-    except csv.Error as error:
-        raise UsageError(f"{shown}: not a readable CSV file ({error}); "
-                         "expected comma-separated text") from None
-    return [(line, cells) for line, cells in rows if any(cells)]
-
-
-def display(text: str) -> str:
-    """A path or name as messages show it: as it is, or quoted if it holds a newline or the like."""
-    return text if text.isprintable() else repr(text)
-
-
-def _check_header(path: str, header: list[str]) -> None:
-    """Raise unless ``header`` names two or more distinct columns (not numbers)."""
-    if all(_number(cell) is not None for cell in header):
-        raise UsageError(f"{path}: the first line holds numbers, not column "
-                         "names; the first line must be a header naming the columns, "
-                         "e.g. 'x1,x2,label'")
-    if len(header) < 2:
-        raise UsageError(f"{path}: the header names one column; need feature "
-                         "columns and a target column, separated by commas")
-    seen: set[str] = set()
-    for index, name in enumerate(header, start=1):
-        if not name:
-            raise UsageError(f"{path}: column {index} has no name in the header line; "
-                             "every column needs a name")
-        if name in seen:
-            raise UsageError(f"{path}: the header names column {name!r} twice; "
-                             "column names must be unique")
-        seen.add(name)
-
-
-def target_column(path: str, header: list[str], target: str) -> int:
-    """Index of the target column: the one named ``target``, or the last one for ``""``."""
+def choose_columns(table: Table, target: str, features: str, drop: str, categorical: str
+                   ) -> tuple[str, list[str], set[str]]:
+    """``(target, feature columns in file order, columns forced categorical)``."""
+    dropped, chosen = _names(table, "drop", drop), _names(table, "features", features)
+    forced = _names(table, "categorical", categorical)
     if not target:
-        return len(header) - 1
-    if target not in header:
-        raise UsageError(unknown_name_message(f"{path}: no column", target,
-                                              [display(name) for name in header]))
-    return header.index(target)
+        kept = [name for name in table.header if name not in dropped]
+        target = kept[-1] if kept else table.header[-1]
+    elif target not in table.header:
+        raise UsageError(unknown_name_message(f"{table.path}: no column", target,
+                                              [display(name) for name in table.header]))
+    for param, names in (("drop", dropped), ("features", chosen)):
+        if target in names:
+            raise UsageError(f"{table.path}: {param} names the target column {display(target)!r}; "
+                             "the target cannot also be a feature or be dropped (name another "
+                             "with target)")
+    kept = [name for name in table.header
+            if name != target and name not in dropped and (not chosen or name in chosen)]
+    if not kept:
+        raise UsageError(f"{table.path}: no feature column is left besides the target "
+                         f"{display(target)!r}; drop and features leave none")
+    if stray := [name for name in forced if name not in kept]:
+        raise UsageError(f"{table.path}: categorical names {display(stray[0])!r}, which is not a "
+                         "feature column (it is the target, or dropped, or not in features)")
+    return target, kept, set(forced)
 
 
-def feature_matrix(path: str, header: list[str], rows: list[Row], column: int) -> np.ndarray:
-    """The feature columns (all but ``column``) as a float64 array, every value checked."""
-    import numpy as np
-
-    features = [i for i in range(len(header)) if i != column]
-    values = [[_feature(path, line, header[i], cells[i]) for i in features]
-              for line, cells in rows]
-    return np.array(values, dtype=np.float64).reshape(len(rows), len(features))
-
-
-def encode_target(path: str, name: str, cells: list[tuple[int, str]], task: str
-                  ) -> tuple[str, np.ndarray, int]:
-    """``(task, y, num_classes)`` for the target column; ``task`` "auto" is decided here."""
-    import numpy as np
-
-    numbers = [_cell(f"{path}, line {line}, column {name!r}", text)
-               for line, text in cells]
-    if task == "auto":
-        task = "classification" if _looks_like_classes(numbers) else "regression"
-    if task == "regression":
-        for (line, text), number in zip(cells, numbers, strict=True):
-            if number is None:
-                raise UsageError(f"{path}, line {line}, column {name!r}: {_quote(text)} is not a "
-                                 "number; regression targets must be numbers "
-                                 "(or use task=classification)")
-        return task, np.array(numbers, dtype=np.float64).reshape(-1, 1), 0
-    numeric = None not in numbers
-    labels: list = numbers if numeric else [text for _, text in cells]
-    classes = sorted(set(labels))
-    if len(classes) < 2:
-        raise UsageError(f"{path}, column {name!r}: every row has the same class "
-                         f"({_quote(cells[0][1])}); classification needs at least 2 classes "
-                         "(or use task=regression)")
-    ids = {label: index for index, label in enumerate(classes)}
-    return task, np.array([ids[label] for label in labels], dtype=np.int64), len(classes)
+def _names(table: Table, param: str, text: str) -> list[str]:
+    """The comma-separated column names of parameter ``param``, each checked to exist."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in table.header:
+            raise UsageError(unknown_name_message(f"{table.path}: {param}: no column", name,
+                                                  [display(n) for n in table.header]))
+    return names
 
 
-def _looks_like_classes(numbers: list[float | None]) -> bool:
-    """True for text labels, or whole numbers with at most MAX_AUTO_CLASSES distinct values."""
-    if None in numbers:
-        return True
-    whole = all(number is not None and number.is_integer() for number in numbers)
-    return whole and len(set(numbers)) <= MAX_AUTO_CLASSES
-
-
-def split_size(path: str, rows: int, test_fraction: float) -> int:
-    """How many rows to test on: ``test_fraction`` of ``rows``, rounded, at least 1 if > 0."""
-    if test_fraction == 0:
-        return 0
-    test_rows = max(1, math.floor(rows * test_fraction + 0.5))
-    if rows - test_rows < 1:
-        raise UsageError(f"{path}: {rows} data row(s) are too few for test_fraction "
-                         f"{test_fraction}; need at least 1 training row and 1 test row "
-                         "(add rows or lower test_fraction)")
-    return test_rows
-
-
-def _feature(path: str, line: int, name: str, text: str) -> float:
-    """A feature cell as a finite float; text raises a UsageError naming file, line and column."""
-    where = f"{path}, line {line}, column {name!r}"
-    number = _cell(where, text)
-    if number is None:
-        raise UsageError(f"{where}: {_quote(text)} is not a number; feature columns must hold numbers "
-                         "(only the target column may hold text labels)")
-    return number
-
-
-def _cell(where: str, text: str) -> float | None:
-    """A cell as a finite float, or None for text; an empty, NaN or infinite cell raises."""
-    if not text:
-        raise UsageError(f"{where}: the value is empty; every row needs a value in every column")
-    number = _number(text)
-    if number is not None and not math.isfinite(number):
-        raise UsageError(f"{where}: {_quote(text)} is not a finite number; "
-                         "NaN and infinite values are not accepted")
-    if number is not None and abs(number) > FLOAT32_MAX:
-        raise UsageError(f"{where}: {_quote(text)} is too large; values are float32, "
-                         f"within ±{FLOAT32_MAX:.7g}")
-    return number
-
-
-def _number(text: str) -> float | None:
-    """``text`` as a float, or None when it is not written as a number."""
-    if not text or "_" in text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _quote(text: str) -> str:
-    """A cell as messages show it: quoted if short and printable, else only its length
-    (a message never carries a long stretch of a file: it may not be a CSV file at all)."""
-    if len(text) <= MAX_SHOWN_CELL and text.isprintable():
-        return repr(text)
-    return f"a value of {len(text)} characters"
+def _test_file(path: str, preprocessing: dict, separator: str, header: bool) -> tuple:
+    """The rows of ``test_path``, encoded as the training rows; it must have the target."""
+    x, y = table_rows.read_rows(path, preprocessing, separator, header)
+    if y is None:
+        raise UsageError(f"{display(path)}: no target column "
+                         f"{display(preprocessing['target']['name'])!r}; test rows need their "
+                         "targets (test_path)")
+    return x, y
