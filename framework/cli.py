@@ -6,6 +6,7 @@ Every error a user can cause is printed as one line, without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -192,10 +193,13 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
     from nnfw.runner import run_training, start_strategy
 
     strategy = import_tensorflow_quietly(lambda: start_strategy(settings, registry))
-    with Progress(settings.scalars["epochs"], quiet=as_json, resumed=resume is not None) as progress:
+    progress = Progress(settings.scalars["epochs"], quiet=as_json, resumed=resume is not None)
+    # shown once the run is planned: a setting the data refuses is one line, with no
+    # "compiling" before it
+    with contextlib.ExitStack() as shown:
         result = run_training(settings, registry, out=settings.scalars["out"],
                               on_chunk=progress.update, resume=Path(resume) if resume else None,
-                              strategy=strategy)
+                              strategy=strategy, on_start=lambda: shown.enter_context(progress))
     summary = result.summary()
     # a diverged run's own line says more than a comparison with the majority class would
     verdict = learnt_nothing(result.data, summary["final"]) if result.divergence is None else None

@@ -132,6 +132,16 @@ class _Shard(NamedTuple):
     t_rest: Any
 
 
+class _ShuffledShard(NamedTuple):
+    """A replica's view of training data shuffled every epoch: every row (the same on each
+    replica), and the positions within a full batch and within the short one that it trains on."""
+
+    x: Any
+    t: Any
+    full_positions: Any
+    rest_positions: Any
+
+
 class _Part(NamedTuple):
     """An evaluation part on the devices: features, targets as the loss sees them, and as
     metrics see them (class ids, or the targets)."""
@@ -202,7 +212,8 @@ class Trainer:
                  batch_size: int, stop_on_nan: bool = True, jit: bool = True,
                  strategy: Any = None, loss_reduction: str = "mean", exact: bool = False,
                  metrics: Sequence[tuple[str, Callable[[Any, Any], Any]]] = (),
-                 validation: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                 validation: tuple[np.ndarray, np.ndarray] | None = None,
+                 shuffle_seed: int | None = None) -> None:
         import tensorflow as tf
 
         x_train, y_train, x_test, y_test = data
@@ -220,13 +231,24 @@ class Trainer:
         self.steps_per_epoch = self.full_batches + (1 if self.rest else 0)
         cut = self.full_batches * self.batch_size
         t_train = targets.encode(y_train)
-        x_full = x_train[:cut].reshape(self.full_batches, self.batch_size, -1)
-        t_full = t_train[:cut].reshape(self.full_batches, self.batch_size, -1)
+        # batched once, unless every epoch takes the rows in another order
+        x_full = x_train[:cut].reshape(self.full_batches, self.batch_size, -1) \
+            if shuffle_seed is None else None
+        t_full = t_train[:cut].reshape(self.full_batches, self.batch_size, -1) \
+            if shuffle_seed is None else None
 
-        def shard(context: Any) -> _Shard:
+        self.shuffle_seed = shuffle_seed
+        self.rows = rows
+
+        def shard(context: Any) -> _Shard | _ShuffledShard:
             replica = context.replica_id_in_sync_group
             full = replica_rows(self.batch_size, replica, self.replicas)
             rest = replica_rows(self.rest, replica, self.replicas)
+            if shuffle_seed is not None:
+                return _ShuffledShard(
+                    x=tf.constant(x_train), t=tf.constant(t_train),
+                    full_positions=tf.range(full.start, full.stop, dtype=tf.int32),
+                    rest_positions=tf.range(cut + rest.start, cut + rest.stop, dtype=tf.int32))
             return _Shard(x_full=tf.constant(x_full[:, full]), t_full=tf.constant(t_full[:, full]),
                           x_rest=tf.constant(x_train[cut:][rest]),
                           t_rest=tf.constant(t_train[cut:][rest]))
@@ -272,13 +294,27 @@ class Trainer:
         self._run = tf.function(self._epochs, jit_compile=self.jit, reduce_retracing=True,
                                 autograph=False)
 
-    def _step(self, data: _Batches, batch: Any) -> tuple[Any, Any]:
-        """One optimizer step on batch ``batch`` (None: the last, short one), on every replica:
-        (the batch's training objective, whether it is finite)."""
+    def order(self, epoch: Any) -> Any:
+        """The order of the training rows in epoch ``epoch`` (from 0, counted over the whole
+        run, so a resumed run takes the same orders), or None when rows are not shuffled: a
+        permutation drawn from the run's seed and the epoch alone (stateless, the same on
+        every replica, device and worker, under XLA or not)."""
         import tensorflow as tf
 
-        def replica_step(shard: _Shard) -> Any:
-            objective, grads = self._replica_part(shard, batch)
+        if self.shuffle_seed is None:
+            return None
+        seed = tf.stack([tf.constant(self.shuffle_seed, tf.int32), tf.cast(epoch, tf.int32)])
+        keys = tf.random.stateless_uniform([self.rows], seed=seed)
+        return tf.cast(tf.argsort(keys, stable=True), tf.int32)
+
+    def _step(self, data: _Batches, batch: Any, order: Any = None) -> tuple[Any, Any]:
+        """One optimizer step on batch ``batch`` (None: the last, short one) of an epoch whose
+        rows come in ``order`` (see :meth:`order`), on every replica: (the batch's training
+        objective, whether it is finite)."""
+        import tensorflow as tf
+
+        def replica_step(shard: Any) -> Any:
+            objective, grads = self._replica_part(shard, batch, order)
             self.optimizer.apply(grads, self._variables)  # sums the replicas' gradients first
             return objective
 
@@ -294,9 +330,21 @@ class Trainer:
 
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
-    def _replica_part(self, shard: _Shard, batch: Any) -> tuple[Any, list[Any]]:
-        """A replica's part of the objective of batch ``batch`` (None: the short one), with
-        its gradients."""
+    def _replica_part(self, shard: Any, batch: Any, order: Any = None) -> tuple[Any, list[Any]]:
+        """A replica's part of the objective of batch ``batch`` (None: the short one) of an
+        epoch whose rows come in ``order``, with its gradients."""
+        import tensorflow as tf
+
+        if isinstance(shard, _ShuffledShard):
+            if order is None:  # a step outside the epoch loop: rows as they are
+                order = tf.range(self.rows, dtype=tf.int32)
+            if batch is None:
+                rows, size = tf.gather(order, shard.rest_positions), self.rest
+            else:
+                rows = tf.gather(order, batch * self.batch_size + shard.full_positions)
+                size = self.batch_size
+            return self._objective_and_gradients(tf.gather(shard.x, rows),
+                                                 tf.gather(shard.t, rows), size)
         if batch is None:
             return self._objective_and_gradients(shard.x_rest, shard.t_rest, self.rest)
         return self._objective_and_gradients(shard.x_full[batch], shard.t_full[batch],
@@ -381,8 +429,9 @@ class Trainer:
         names = ["loss", *(name for name, _ in self.metrics)]
         return {name: float(value) for name, value in zip(names, values, strict=True)}
 
-    def _epochs(self, count: Any, data: _Batches) -> tuple[Any, ...]:
-        """Run up to ``count`` epochs in the graph; stop early at a non-finite step if asked.
+    def _epochs(self, count: Any, first: Any, data: _Batches) -> tuple[Any, ...]:
+        """Run up to ``count`` epochs in the graph, the first of them the run's epoch ``first``;
+        stop early at a non-finite step if asked.
 
         Returns (epochs run, epoch and step of the first non-finite step or -1/0, what the
         loop saw broken there (the loss, then each weight: a bool vector), then each of
@@ -398,9 +447,10 @@ class Trainer:
             # The state at the epoch's start, restored if a step of this epoch breaks it: then
             # the weights are those of the last recorded epoch (one copy an epoch, not a step).
             start = [tf.identity(v.value) for v in self.state] if self.stop_on_nan else []
+            order = self.order(first + epoch)
 
             def one_batch(b: Any, total: Any, first_bad: Any) -> tuple[Any, Any, Any]:
-                loss, finite = self._step(data, b)
+                loss, finite = self._step(data, b, order)
                 first_bad = tf.where((first_bad == 0) & ~finite, b + 1, first_bad)
                 return b + 1, total + tf.cast(loss, tf.float32), first_bad
 
@@ -411,7 +461,7 @@ class Trainer:
                 more_batches, one_batch, (tf.constant(0), tf.constant(0.0), tf.constant(0)))
             if self.rest:
                 def rest_batch() -> tuple[Any, Any]:
-                    loss, finite = self._step(data, None)
+                    loss, finite = self._step(data, None, order)
                     return total + tf.cast(loss, tf.float32), tf.where(
                         (first_bad == 0) & ~finite, self.full_batches + 1, first_bad)
                 skip = self.stop_on_nan & (first_bad > 0)
@@ -457,14 +507,16 @@ class Trainer:
         arithmetic = eager_arithmetic if self.exact else contextlib.nullcontext
         try:
             with self.strategy.scope(), arithmetic():
-                return self._run(tf.constant(count), self._data)
+                return self._run(tf.constant(count), tf.constant(self.history.epochs_run),
+                                 self._data)
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
             if not self.jit or self.history.epochs_run:
                 raise
             self.jit = False
             self._compile(self._capacity)
             with self.strategy.scope(), arithmetic():
-                return self._run(tf.constant(count), self._data)
+                return self._run(tf.constant(count), tf.constant(self.history.epochs_run),
+                                 self._data)
 
     def fit(self, epochs: int, on_chunk: Any = None) -> float:
         """Train up to ``epochs`` more epochs, in chunks; return the seconds the loop took.
@@ -566,6 +618,7 @@ class Trainer:
         import tensorflow as tf
 
         batches: list[int | None] = [*range(self.full_batches), *([None] if self.rest else [])]
+        order = self.order(divergence.epoch)
         state = self.state
         saved = [v.numpy() for v in state]
         found: list[str] = []
@@ -573,13 +626,13 @@ class Trainer:
         with self.strategy.scope():
             try:
                 for step, batch in enumerate(batches[:divergence.step], start=1):
-                    part = functools.partial(self._replica_part, batch=batch)
+                    part = functools.partial(self._replica_part, batch=batch, order=order)
                     loss, grads = self.strategy.run(part, args=(self._data.shard,))
                     loss, grads = self._sum(loss), [self._sum(g) for g in grads]
                     found = [] if bool(tf.math.is_finite(loss)) else ["loss"]
                     found += [f"gradient of {v.path}" for v, g in zip(self._variables, grads, strict=True)
                               if not bool(tf.reduce_all(tf.math.is_finite(g)))]
-                    self._step(self._data, batch)  # the step itself, as the loop took it
+                    self._step(self._data, batch, order)  # the step itself, as the loop took it
                     broken = [v.path for v in self._variables
                               if not bool(tf.reduce_all(tf.math.is_finite(v)))]
                     if found or broken:

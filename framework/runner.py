@@ -106,7 +106,8 @@ def start_strategy(settings: Settings, registry: Registry) -> Any:
 
 def run_training(settings: Settings, registry: Registry, out: str | Path | None = None,
                  on_chunk: Callable[[History], None] | None = None,
-                 resume: Path | None = None, strategy: Any = None) -> RunResult:
+                 resume: Path | None = None, strategy: Any = None,
+                 on_start: Callable[[], None] | None = None) -> RunResult:
     """Train as the settings say, writing a new run directory under ``out`` (None: write
     nothing), or continue the run in ``resume`` up to the settings' epochs.
 
@@ -117,11 +118,14 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     Checkpoints go to the run directory every ``checkpoint-seconds`` and at the end;
     SIGINT or SIGTERM stops training after the current chunk (or after the final
     writes, if it comes during them), saves everything and raises :class:`Interrupted`.
+    ``on_start()`` is called once the run is planned and checked, just before it compiles
+    and trains; ``on_chunk(history)`` after each chunk of epochs.
     """
     if strategy is None:
         strategy = start_strategy(settings, registry)  # first: it may configure devices
     return run_plugin_code(settings, registry,
-                           lambda: _run(settings, registry, out, on_chunk, resume, strategy))
+                           lambda: _run(settings, registry, out, on_chunk, resume, strategy,
+                                                on_start))
 
 
 def run_plugin_code(settings: Settings, registry: Registry, work: Callable[[], T]) -> T:
@@ -133,7 +137,7 @@ def run_plugin_code(settings: Settings, registry: Registry, work: Callable[[], T
 
 def _run(settings: Settings, registry: Registry, out: str | Path | None,
          on_chunk: Callable[[History], None] | None, resume: Path | None,
-         strategy: Any) -> RunResult:
+         strategy: Any, on_start: Callable[[], None] | None = None) -> RunResult:
     """The run itself: plan, build, train, write (see :func:`run_training`)."""
     chief = strategy.extended.should_checkpoint
     with contextlib.ExitStack() as held:
@@ -147,6 +151,8 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
         run_dir = _run_dir(plan.settings, registry, out, resume, files) if chief else None
         if run_dir is not None and resume is None:
             held.enter_context(run_lock(run_dir))
+        if on_start is not None:
+            on_start()
         return _train(plan, trainer, Checkpoints(run_dir, trainer, log, plan.settings.scalars[
             "checkpoint-seconds"]), seconds_before, on_chunk)
 
@@ -258,7 +264,9 @@ def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any =
                           exact=settings.scalars["exact"],
                           loss_reduction=registry.get("loss", settings.choices["loss"])
                           .extras["reduction"],
-                          metrics=per_epoch(plan.metrics), validation=(data.x_val, data.y_val))
+                          metrics=per_epoch(plan.metrics), validation=(data.x_val, data.y_val),
+                          shuffle_seed=settings.scalars["seed"] if settings.scalars["shuffle"]
+                          else None)
     return trainer
 
 
