@@ -34,6 +34,7 @@ from nnfw.cli_lr_find import lr_find_command
 from nnfw.cli_paths import paths
 from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
+from nnfw.cli_use import evaluate, export, predict
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import KINDS, PLURALS, Entry
 from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError
@@ -245,7 +246,7 @@ def _divergence_line(result: Any) -> str:
             f"{hint}")
 
 
-for command in (plot, compare, paths, runs, show, lr_find_command):
+for command in (plot, compare, paths, runs, show, lr_find_command, predict, evaluate, export):
     cli.add_command(command)
 
 

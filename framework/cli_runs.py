@@ -20,12 +20,12 @@ from nnfw.settings import SCALAR_BY_NAME, SLOTS
 DEFAULT_OUT = SCALAR_BY_NAME["out"].default
 HEADER = ("RUN", "DATASET", "OPTIMIZER", "LOSS", "LR", "EPOCHS", "FINAL LOSS", "TEST ACC", "STATUS")
 
-_out_option = click.option("--out", default=DEFAULT_OUT, show_default=True, metavar="DIR",
+out_option = click.option("--out", default=DEFAULT_OUT, show_default=True, metavar="DIR",
                            help="The folder that holds the run directories.")
 
 
 @click.command("runs")
-@_out_option
+@out_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @click.option("--last", type=click.IntRange(min=1), default=None, metavar="N",
               help="Only the N newest runs.")
@@ -95,7 +95,7 @@ def _status(run: Run, long: bool = False) -> str:
 
 @click.command("show")
 @click.argument("run_name", metavar="RUN")
-@_out_option
+@out_option
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json merged with the settings.")
 def show(run_name: str, out: str, as_json: bool) -> None:
     """One run: its settings (every plugin with its hyperparameters), complexity, final

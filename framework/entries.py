@@ -17,7 +17,7 @@ KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "optimizer": ("optimizers", "register_optimizers", {}),
     "loss": ("losses", "register_losses",
              {"tasks": ("classification", "regression"), "per_class_outputs": False,
-              "reduction": "mean"}),
+              "reduction": "mean", "probabilities": None}),
     "schedule": ("schedules", "register_schedules", {}),
     "activation": ("activations", "register_activations", {}),
     "regularizer": ("regularizers", "register_regularizers", {}),

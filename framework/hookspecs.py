@@ -74,8 +74,12 @@ def register_losses(register: Register) -> None:
     ``register``: ``tasks`` (a tuple of ``"classification"`` and/or
     ``"regression"``, the data the loss fits; both by default) and
     ``per_class_outputs`` (True when the loss compares class distributions, so even
-    two classes get two outputs). For classification, the targets the loss sees are
-    one-hot rows when the model has one output per class, else a column of 0/1 values.
+    two classes get two outputs), and ``probabilities``, a function
+    ``probabilities(outputs, **params)`` that turns the model's outputs (a ``[rows, classes]``
+    array) into class probabilities, given the loss's hyperparameters (cross-entropy on
+    logits: a softmax); ``nnfw predict`` shows scores instead when a loss has none. For
+    classification, the targets the loss sees are one-hot rows when the model has one
+    output per class, else a column of 0/1 values.
     """
 
 

@@ -27,6 +27,7 @@ from nnfw.rundir import (
     HISTORY_CSV,
     LOCK,
     MODEL,
+    PREPROCESSING,
     PROVENANCE,
     SETTINGS,
     SUMMARY,
@@ -44,6 +45,7 @@ from nnfw.rundir import (
 from nnfw.settings import SLOTS, Settings, run_name
 from nnfw.stopping import Interrupted, LostWorker, stop_on_signals
 from nnfw.tensorboard import write_tensorboard
+from nnfw.trained import preprocessing_record
 
 if TYPE_CHECKING:
     import keras
@@ -381,9 +383,12 @@ def settings_text(settings: Settings) -> str:
 
 
 def write_run(result: RunResult) -> None:
-    """Write the run directory's results: history, model, plots and summary."""
+    """Write the run directory's results: history, what the data set learnt (to read new
+    rows as it did), model, plots and summary."""
     assert result.run_dir is not None
     write_csv(result.run_dir / HISTORY_CSV, result.history.rows())
+    write_json(result.run_dir / PREPROCESSING,
+               preprocessing_record(result.data, result.settings, result.model))
     save_model_atomic(result.model, result.run_dir / MODEL)
     write_plots(result)
     write_tensorboard(result.run_dir / TENSORBOARD, result.history)

@@ -118,7 +118,7 @@ def test_train_json_and_run_directory(tmp_path: Path, capsys: pytest.CaptureFixt
     assert {p.name for p in run.iterdir()} == {"settings.toml", "history.csv", "summary.json",
                                                "model.keras", "curves.png", "tensorboard",
                                                "checkpoint.npz", "checkpoint-history.f64",
-                                               "provenance.json", ".lock"}
+                                               "provenance.json", "preprocessing.json", ".lock"}
     made_by = json.loads((run / "provenance.json").read_text())
     assert made_by["plugins"]["optimizer"] == {"entry": "sgdm", "plugin": "sgdm", "distribution": "nnfw",
                                                "version": nnfw.__version__}

@@ -12,6 +12,7 @@ from nnfw_plugins.losses._loss import loss_class
 def register_losses(register):
     """Register ``cross-entropy``."""
     register("cross-entropy", build, tasks=("classification",), per_class_outputs=True,
+             probabilities=probabilities,
              description="Cross-entropy between label and predicted class distributions.",
              formula="H(y_, y) = -sum(y_ * ln y)",
              params=[Param("from_logits", True,
@@ -34,6 +35,17 @@ def cross_entropy(y_true: Any, y_pred: Any, from_logits: bool) -> Any:
     else:
         per_sample = -tf.reduce_sum(tf.math.xlogy(labels, y_pred), axis=-1)
     return tf.reduce_mean(per_sample)
+
+
+def probabilities(outputs: Any, from_logits: bool) -> Any:
+    """The class probabilities the loss reads in the model's ``outputs`` [rows, classes]:
+    their softmax when they are logits, else the outputs themselves."""
+    import numpy as np
+
+    if not from_logits:
+        return outputs
+    shifted = np.exp(outputs - np.max(outputs, axis=1, keepdims=True))  # no overflow
+    return shifted / np.sum(shifted, axis=1, keepdims=True)
 
 
 def one_hot_labels(y_true: Any, y_pred: Any) -> Any:
