@@ -77,7 +77,10 @@ def register_losses(register: Register) -> None:
     two classes get two outputs), and ``probabilities``, a function
     ``probabilities(outputs, **params)`` that turns the model's outputs (a ``[rows, classes]``
     array) into class probabilities, given the loss's hyperparameters (cross-entropy on
-    logits: a softmax); ``nnfw predict`` shows scores instead when a loss has none. For
+    logits: a softmax); ``nnfw predict`` shows scores instead when a loss has none;
+    ``default_for``, the tasks for which the loss replaces a default loss that does not
+    fit the data (``mse`` for regression: with no ``--loss`` given, regression data is
+    not refused for the classification default). For
     classification, the targets the loss sees are one-hot rows when the model has one
     output per class, else a column of 0/1 values.
     """

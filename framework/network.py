@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import UsageError
@@ -39,6 +39,20 @@ class Targets:
         if self.one_hot:
             return np.eye(self.units, dtype=np.float32)[y]
         return y.astype(np.float32).reshape(-1, 1)
+
+
+def loss_for_task(settings: Settings, registry: Registry, task: str) -> Settings:
+    """The settings, with the loss that declares itself the default for ``task``
+    (``default_for``) in place of a default loss (one no one chose) that does not fit the
+    data; as they are otherwise, or when no single loss declares that."""
+    name = settings.choices["loss"]
+    if "loss" not in settings.defaulted or task in registry.get("loss", name).extras["tasks"]:
+        return settings
+    found = [e for e in registry.entries("loss") if task in e.extras["default_for"]]
+    if len(found) != 1:
+        return settings
+    return replace(settings, choices={**settings.choices, "loss": found[0].name},
+                   params={**settings.params, "loss": found[0].resolve({})})
 
 
 def plan_targets(data: Dataset, loss_name: str, registry: Registry) -> Targets:

@@ -19,7 +19,7 @@ from nnfw.isolation import guarded
 from nnfw.loop import Divergence, History, Trainer, xla_pays_off
 from nnfw.memory import check_memory
 from nnfw.metrics import chosen_metrics, final_values, per_epoch
-from nnfw.network import Targets, build, build_model, plan_targets
+from nnfw.network import Targets, build, build_model, loss_for_task, plan_targets
 from nnfw.registry import Registry
 from nnfw.rundir import (
     BOUNDARY,
@@ -177,6 +177,7 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
     TensorFlow with the run's seed), checked (batch size against the rows, the model's
     size against the memory there is), and whether it compiles with XLA."""
     data = build(settings, registry, "dataset")
+    settings = loss_for_task(settings, registry, data.task)
     targets = plan_targets(data, settings.choices["loss"], registry)
     rows = len(data.x_train)
     batch_size = settings.scalars["batch-size"]

@@ -66,7 +66,8 @@ SLOT_HELP: dict[str, str] = {
     "dataset": "the data set to train on",
     "model": "the model architecture, built from the layer settings below",
     "optimizer": "the optimizer",
-    "loss": "the loss",
+    "loss": "the loss (when none is given and the default does not fit the data's task: the "
+            "loss registered as that task's default)",
     "schedule": "the learning-rate schedule",
     "activation": "the activation of hidden layers",
     "output-activation": "the activation of the output layer",
@@ -124,6 +125,7 @@ class Settings:
     choices: dict[str, str | None] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     scalars: dict[str, Any] = field(default_factory=dict)
+    defaulted: frozenset[str] = frozenset()  # slots whose plugin no one chose: the default's
 
     @property
     def hidden(self) -> list[int]:
@@ -246,11 +248,16 @@ def resolve_settings(registry: Registry, config: Mapping[str, Any] | None = None
     options = {k: v for k, v in (options or {}).items() if v is not None}
     option_params = option_params or {}
     settings = Settings()
+    defaulted = set()
     for slot in SLOTS:
         name, params = _choose(registry, slot, config, options, option_params.get(slot, {}))
         settings.choices[slot] = name
         if name is not None:
             settings.params[slot] = params
+        if slot not in options and (slot not in config or split_choice(slot, config[slot])[0]
+                                    is None):
+            defaulted.add(slot)
+    settings.defaulted = frozenset(defaulted)
     for param in SCALARS:
         if param.name in options:
             settings.scalars[param.name] = _scalar(param, options[param.name])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import types
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from nnfw.cli_common import cli_settings
 from nnfw.compare_plan import plan_comparison
 from nnfw.runner import settings_text
 from nnfw.settings import load_config, resolve_settings
+from nnfw.testing import plugin_registry
 
 WITH_EPSILON = ("adagrad", "rmsprop", "adam")
 STAMP = r"\d{8}-\d{6}"  # the start time that begins every run directory's name
@@ -231,3 +233,35 @@ def test_a_run_that_learnt_says_nothing_of_the_kind(capsys: pytest.CaptureFixtur
     summary = json.loads(out)
     assert summary["final"]["test_accuracy"] > majority_share("iris")
     assert summary["warnings"] == [] and "learnt nothing" not in err
+
+
+# ---------------------------------------------------------------- the loss for the task
+
+@nnfw.hookimpl
+def _register_second_default(register):
+    """A loss that also declares itself the default for regression."""
+    register("huber-ish", lambda: tf.keras.losses.Huber(), default_for=("regression",),
+             description="Huber loss.")
+
+
+SECOND_DEFAULT = types.ModuleType("nnfw_second_regression_default")
+SECOND_DEFAULT.register_losses = _register_second_default  # type: ignore[attr-defined]
+
+
+def test_regression_data_without_a_loss_trains_with_the_regression_default(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    path = tmp_path / "line.csv"
+    path.write_text("a,b,c,y\n" + "".join(f"{a!r},{b!r},{c!r},{a + 2 * b - c!r}\n"
+                                         for a, b, c in x.tolist()))
+    params = {"dataset": {"path": str(path)}}
+    result = nnfw.train(dataset="csv", params=params, epochs=3)
+    assert result.data.task == "regression", result.data
+    assert result.settings.choices["loss"] == "mse"
+    # named, the default loss is refused as before
+    with pytest.raises(nnfw.UsageError, match="fits classification data, but data set 'line'"):
+        nnfw.train(dataset="csv", params=params, epochs=3, loss="cross-entropy")
+    # two losses that claim regression: nnfw does not pick one
+    with plugin_registry(SECOND_DEFAULT, strict=False), \
+            pytest.raises(nnfw.UsageError, match=r"losses that fit: .*huber-ish, mse"):
+        nnfw.train(dataset="csv", params=params, epochs=3)

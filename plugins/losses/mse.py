@@ -11,7 +11,8 @@ from nnfw_plugins.losses._loss import loss_class
 @hookimpl
 def register_losses(register):
     """Register ``mse``."""
-    register("mse", build, description="Mean squared error over all outputs of the batch.",
+    register("mse", build, default_for=("regression",),
+             description="Mean squared error over all outputs of the batch.",
              formula="loss_mse = mean((y_ - y)^2)",
              keras_objects=keras_class)
 
