@@ -171,7 +171,7 @@ def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
             best = meta.get("best") if trainer.tracks_best else None
             best_weights = [] if best is None else [
                 _array(saved, sizes, f"best_{i:04d}", v.shape, v.dtype)
-                for i, v in enumerate(trainer.best_weights)]
+                for i, v in enumerate(trainer.model.weights[:len(trainer.best_weights)])]
     except UsageError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError,
