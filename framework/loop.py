@@ -270,6 +270,7 @@ class Trainer:
         self._capacity = 1
         self._run: Any = None
         self._one_step: Any = None
+        self._evaluating: Any = None
         self.traces = 0
         self.history = History()
         self.divergence: Divergence | None = None
@@ -519,8 +520,10 @@ class Trainer:
 
         part = self._part(x, y)
         arithmetic = eager_arithmetic if self.exact else contextlib.nullcontext
+        if self._evaluating is None:  # one function, traced once for each part's shape
+            self._evaluating = tf.function(self._evaluate, autograph=False)
         with self.strategy.scope(), arithmetic():
-            values = tf.function(self._evaluate, autograph=False)(part)
+            values = self._evaluating(part)
         names = ["loss", *(name for name, _ in self.metrics)]
         return {name: float(value) for name, value in zip(names, values, strict=True)}
 
