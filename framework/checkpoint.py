@@ -5,8 +5,11 @@ every model weight and optimizer variable (its step count included, so the
 learning-rate schedule resumes where it was) and a little JSON (names, shapes,
 divergence, training seconds, and how much of the history file it covers: the
 history is appended to ``checkpoint-history.f64``, see :mod:`nnfw.history_log`).
-Training draws no random numbers after the initial weights (no shuffling, no
-dropout), so this is all the state there is. Being one file replaced by a
+With a validation part it also holds the early-stopping state (``best`` in the JSON:
+the best val_loss, its epoch, the epochs since, the epoch training stopped after) and,
+with ``restore-best``, the best epoch's weights (``best_0000``, ...).
+Training draws no random numbers after the initial weights (shuffling draws each
+epoch's order from the seed and the epoch), so this is all the state there is. Being one file replaced by a
 rename, a checkpoint is either the old one or the new one, never half of each;
 the one it replaces is kept as ``checkpoint-previous.npz``, which a resume falls
 back to (with a warning) when the newest cannot be used.
@@ -68,6 +71,10 @@ def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float, log: 
         "train_seconds": train_seconds,
     }
     arrays: dict[str, Any] = {f"state_{i:04d}": np.asarray(v.numpy()) for i, v in enumerate(state)}
+    if trainer.tracks_best:
+        meta["best"] = trainer.best_record()
+        arrays.update({f"best_{i:04d}": np.asarray(v.numpy())
+                       for i, v in enumerate(trainer.best_weights)})
     arrays["meta"] = np.frombuffer(json_text(meta).encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -117,15 +124,24 @@ def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-_Found = tuple[list[Any], History, Divergence | None, float, HistoryLog]
+# the state, history, divergence, seconds, history file; early-stopping record and best weights
+_Found = tuple[list[Any], History, Divergence | None, float, HistoryLog,
+               dict[str, Any] | None, list[Any]]
 
 
 def _restore(found: _Found, trainer: Trainer) -> tuple[float, HistoryLog]:
-    values, history, divergence, seconds, log = found
+    values, history, divergence, seconds, log, best, best_weights = found
     for variable, value in zip(trainer.state, values, strict=True):
         variable.assign(value)
     trainer.history = history
     trainer.divergence = divergence
+    if trainer.tracks_best:
+        if best is not None:
+            trainer.set_best_record(best, best_weights)
+        elif history.epochs_run:
+            warnings.warn(f"the checkpoint of {history.epochs_run} epochs was written by an nnfw "
+                          "that kept no best val_loss: the best epoch is chosen among the epochs "
+                          "from here on", NnfwWarning, stacklevel=3)
     return seconds, log
 
 
@@ -152,6 +168,10 @@ def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
             _check_meta(path, meta, trainer)
             values = [_array(saved, sizes, f"state_{i:04d}", v.shape, v.dtype)
                       for i, v in enumerate(state)]
+            best = meta.get("best") if trainer.tracks_best else None
+            best_weights = [] if best is None else [
+                _array(saved, sizes, f"best_{i:04d}", v.shape, v.dtype)
+                for i, v in enumerate(trainer.model.weights[:len(trainer.best_weights)])]
     except UsageError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError,
@@ -163,9 +183,28 @@ def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
         history = read_history(run_dir, log, meta["columns"])
     except UsageError as exc:  # the history file, or this checkpoint's record of it, was changed
         raise UsageError(f"{str(path)!r} is not usable: {exc}") from None
-    _check_values(path, values, history, trainer)
+    _check_values(path, values, history, trainer, best_weights)
+    if best is not None:
+        _check_best(path, best, history.epochs_run)
     divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
-    return values, history, divergence, float(meta["train_seconds"]), log
+    return (values, history, divergence, float(meta["train_seconds"]), log, best, best_weights)
+
+
+def _check_best(path: Path, best: Any, epochs: int) -> None:
+    """The early-stopping record agrees with itself and with the history's ``epochs``."""
+    def whole(value: Any, low: int, high: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+    last = max(epochs - 1, 0)
+    loss = best.get("loss") if isinstance(best, dict) else None
+    if not (isinstance(best, dict) and set(best) == {"loss", "epoch", "wait", "stopped"}
+            and (loss is None or (isinstance(loss, int | float) and not isinstance(loss, bool)
+                                  and math.isfinite(loss)))
+            and whole(best["epoch"], 0, last) and whole(best["wait"], 0, epochs)
+            and (best["stopped"] is None or best["stopped"] == epochs - 1)):
+        raise UsageError(f"{str(path)!r} is not usable: its early-stopping record (best val_loss, "
+                         f"its epoch, where training stopped) does not fit its {epochs} epochs; "
+                         "the file was edited")
 
 
 def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
@@ -214,9 +253,11 @@ def _array(saved: Any, sizes: dict[str, int], key: str, shape: Any, dtype: Any) 
     return value
 
 
-def _check_values(path: Path, values: list[Any], history: History, trainer: Trainer) -> None:
-    """The state agrees with the history (its step count) and with how the trainer trains
-    (the history's columns are of equal length by construction: rows of one file)."""
+def _check_values(path: Path, values: list[Any], history: History, trainer: Trainer,
+                  best_weights: list[Any]) -> None:
+    """The state (and the best epoch's weights) agree with the history (its step count) and
+    with how the trainer trains (the history's columns are of equal length by construction:
+    rows of one file)."""
     import numpy as np
 
     epochs = history.epochs_run
@@ -227,9 +268,11 @@ def _check_values(path: Path, values: list[Any], history: History, trainer: Trai
                          f"history holds {epochs} epochs of {trainer.steps_per_epoch}; the file "
                          "was cut or edited")
     if trainer.stop_on_nan:  # a run that stops at a non-finite step keeps finite weights
-        for variable, value in zip(trainer.state, values, strict=True):
+        names = [v.path for v in trainer.state] + [
+            f"the best epoch's {w.path}" for w in trainer.model.weights[:len(best_weights)]]
+        for name, value in zip(names, [*values, *best_weights], strict=True):
             if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-                raise UsageError(f"{str(path)!r} is not usable: {variable.path} holds values "
+                raise UsageError(f"{str(path)!r} is not usable: {name} holds values "
                                  "that are not finite; this run keeps finite weights (on-nan stop)")
 
 

@@ -221,11 +221,27 @@ def _report(summary: dict[str, Any]) -> str:
     lines = [describe_complexity(Complexity(**summary["complexity"])),
              f"epochs: {summary['epochs_run']}  final: {final}",
              f"training time: {summary['train_seconds']:.3f} s"]
+    if summary.get("best_epoch") is not None:
+        lines.append(_best_line(summary))
     if "weights" in summary:
         lines.append("weights: " + json.dumps(summary["weights"]))
     lines.append(f"run saved in {summary['run_dir']}" if summary["run_dir"]
                  else "nothing saved by this worker: the chief worker writes the run")
     return "\n".join(lines)
+
+
+def _best_line(summary: dict[str, Any]) -> str:
+    """Where the validation loss was lowest, whether patience stopped the run, whose weights
+    the model has."""
+    best, stopped, kept = summary["best_epoch"], summary["stopped_early"], summary["kept_epoch"]
+    if stopped is not None:
+        line = (f"stopped early at epoch {stopped} (no better val_loss for "
+                f"{summary['patience']} epochs); ")
+        return line + (f"weights of epoch {kept} kept" if kept is not None else
+                       f"lowest val_loss at epoch {best}, the last epoch's weights kept")
+    if kept is not None:
+        return f"weights of epoch {kept} kept (lowest val_loss)"
+    return f"lowest val_loss at epoch {best}; the last epoch's weights kept"
 
 
 def _divergence_line(result: Any) -> str:
@@ -242,6 +258,8 @@ def _divergence_line(result: Any) -> str:
     cause = f" ({where.cause})" if where.cause else ""
     kept = ("; kept the weights of the last complete epoch"
             if result.settings.scalars["on-nan"] == "stop" else "")
+    if result.kept_epoch is not None:
+        kept = f"; kept the weights of epoch {result.kept_epoch} (lowest val_loss)"
     return (f"training diverged at epoch {where.epoch}, step {where.step}{what}{cause}{kept}; "
             f"{hint}")
 

@@ -213,7 +213,8 @@ class Trainer:
                  strategy: Any = None, loss_reduction: str = "mean", exact: bool = False,
                  metrics: Sequence[tuple[str, Callable[[Any, Any], Any]]] = (),
                  validation: tuple[np.ndarray, np.ndarray] | None = None,
-                 shuffle_seed: int | None = None) -> None:
+                 shuffle_seed: int | None = None, patience: int = 0,
+                 restore_best: bool = False) -> None:
         import tensorflow as tf
 
         x_train, y_train, x_test, y_test = data
@@ -263,14 +264,109 @@ class Trainer:
                 parts=tuple(self._part(x, y) for _, x, y in evaluated))
             self._variables = model.trainable_variables
             optimizer.build(self._variables)
+            self._track_best_setup("val_loss" in self.columns, patience, restore_best)
         self.jit = jit
         self.exact = exact
         self._capacity = 1
         self._run: Any = None
         self._one_step: Any = None
+        self._evaluating: Any = None
         self.traces = 0
         self.history = History()
         self.divergence: Divergence | None = None
+
+    def _track_best_setup(self, validated: bool, patience: int, restore_best: bool) -> None:
+        """With a validation part, the state of Keras' ``EarlyStopping(monitor="val_loss")``:
+        the best val_loss, its epoch, the epochs since it (``wait``), the epoch training stopped
+        at (-1: none), and with ``restore_best`` a copy of every model weight (not the
+        optimizer's state) at the best epoch. Without a validation part, none of it exists and
+        the compiled loop has nothing more to do. Made in the strategy's scope."""
+        import tensorflow as tf
+
+        self.tracks_best = validated
+        self.patience = patience if validated else 0
+        self._val_loss_at = self.columns.index("val_loss") - 2 if validated else -1  # in evaluated
+        self.best_weights: list[Any] = []
+        if not validated:
+            return
+        self._best_loss = tf.Variable(float("inf"), dtype=tf.float32, trainable=False)
+        self._best_epoch = tf.Variable(0, dtype=tf.int32, trainable=False)
+        self._wait = tf.Variable(0, dtype=tf.int32, trainable=False)
+        self._stopped = tf.Variable(-1, dtype=tf.int32, trainable=False)
+        if restore_best:
+            self.best_weights = [tf.Variable(w.numpy(), trainable=False) for w in self.model.weights]
+
+    @property
+    def stopped_early(self) -> int | None:
+        """The epoch (from 0) after which ``patience`` stopped training, or None."""
+        if not self.patience:
+            return None
+        stopped = int(self._stopped.numpy())
+        return stopped if stopped >= 0 else None
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch of the lowest val_loss so far (Keras' ``best_epoch``: 0 until one is
+        lower than infinity), or None without a validation part or before the first epoch."""
+        if not self.tracks_best or not self.history.epochs_run:
+            return None
+        return int(self._best_epoch.numpy())
+
+    def best_record(self) -> dict[str, Any]:
+        """The early-stopping state for a checkpoint (a val_loss of None: infinity)."""
+        loss = float(self._best_loss.numpy())
+        stopped = int(self._stopped.numpy())
+        return {"loss": loss if loss != float("inf") else None,
+                "epoch": int(self._best_epoch.numpy()), "wait": int(self._wait.numpy()),
+                "stopped": stopped if stopped >= 0 else None}
+
+    def set_best_record(self, record: dict[str, Any], weights: list[Any]) -> None:
+        """Put back the early-stopping state :meth:`best_record` and ``best_weights`` gave."""
+        loss = record["loss"]
+        self._best_loss.assign(float("inf") if loss is None else loss)
+        self._best_epoch.assign(record["epoch"])
+        self._wait.assign(record["wait"])
+        self._stopped.assign(-1 if record["stopped"] is None else record["stopped"])
+        for variable, value in zip(self.best_weights, weights, strict=True):
+            variable.assign(value)
+
+    def restore_best(self) -> int | None:
+        """Give the model the weights of the best epoch; return that epoch (None: nothing
+        kept, without a validation part, ``restore_best`` or any epoch)."""
+        epoch = self.best_epoch
+        if not self.best_weights or epoch is None:
+            return None
+        with self.strategy.scope():
+            for weight, best in zip(self.model.weights, self.best_weights, strict=True):
+                weight.assign(best.numpy())
+        return epoch
+
+    def _track_best(self, epoch: Any, val_loss: Any, recorded: Any) -> Any:
+        """In the graph, after epoch ``epoch`` (of the run) evaluated ``val_loss``: Keras'
+        ``EarlyStopping(monitor="val_loss", patience, restore_best_weights=True)`` step. A lower
+        val_loss (strictly; NaN never is) becomes the best, with a copy of the weights (epoch 0's
+        are kept until one is lower); otherwise ``wait`` grows, and reaching ``patience`` (after
+        epoch 0) stops. An epoch not ``recorded`` (broken by a non-finite step) changes nothing.
+        Returns whether training stops here."""
+        import tensorflow as tf
+
+        improved = recorded & (val_loss < self._best_loss)
+        take = improved | (recorded & (epoch == 0))
+        if self.best_weights:
+            def keep() -> Any:
+                for best, weight in zip(self.best_weights, self.model.weights, strict=True):
+                    best.assign(weight.value)
+                return tf.constant(0)
+            tf.cond(take, keep, lambda: tf.constant(0))
+        self._best_loss.assign(tf.where(improved, val_loss, self._best_loss))
+        self._best_epoch.assign(tf.where(take, epoch, self._best_epoch))
+        wait = tf.where(recorded, tf.where(improved, 0, self._wait + 1), self._wait)
+        self._wait.assign(wait)
+        if not self.patience:
+            return tf.constant(False)
+        stop = recorded & ~improved & (wait >= self.patience) & (epoch > 0)
+        self._stopped.assign(tf.where(stop, epoch, self._stopped))
+        return stop
 
     def _part(self, x: np.ndarray, y: np.ndarray) -> _Part:
         """An evaluation part's arrays as constants on the device."""
@@ -424,14 +520,16 @@ class Trainer:
 
         part = self._part(x, y)
         arithmetic = eager_arithmetic if self.exact else contextlib.nullcontext
+        if self._evaluating is None:  # one function, traced once for each part's shape
+            self._evaluating = tf.function(self._evaluate, autograph=False)
         with self.strategy.scope(), arithmetic():
-            values = tf.function(self._evaluate, autograph=False)(part)
+            values = self._evaluating(part)
         names = ["loss", *(name for name, _ in self.metrics)]
         return {name: float(value) for name, value in zip(names, values, strict=True)}
 
     def _epochs(self, count: Any, first: Any, data: _Batches) -> tuple[Any, ...]:
         """Run up to ``count`` epochs in the graph, the first of them the run's epoch ``first``;
-        stop early at a non-finite step if asked.
+        stop early at a non-finite step if asked, and where ``patience`` says (after that epoch).
 
         Returns (epochs run, epoch and step of the first non-finite step or -1/0, what the
         loop saw broken there (the loss, then each weight: a bool vector), then each of
@@ -441,7 +539,7 @@ class Trainer:
 
         self.traces += 1
 
-        def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any,
+        def one_epoch(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any, stopping: Any,
                       metrics: tuple[Any, ...]) -> tuple[Any, ...]:
             lr = tf.cast(self.optimizer.learning_rate, tf.float32)
             # The state at the epoch's start, restored if a step of this epoch breaks it: then
@@ -488,16 +586,21 @@ class Trainer:
             seen = tf.where(newly_bad, broken_now, seen)
             values = (mean_loss, lr, *evaluated)
             metrics = tuple(m.write(epoch, v) for m, v in zip(metrics, values, strict=True))
-            return epoch + 1, bad_epoch, bad_step, seen, metrics
+            if self.tracks_best:
+                recorded = ~(first_bad > 0) if self.stop_on_nan else tf.constant(True)
+                stopping = self._track_best(first + epoch, evaluated[self._val_loss_at], recorded)
+            return epoch + 1, bad_epoch, bad_step, seen, stopping, metrics
 
-        def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any, metrics: Any) -> Any:
-            return (epoch < count) & ~(self.stop_on_nan & (bad_step > 0))
+        def more_epochs(epoch: Any, bad_epoch: Any, bad_step: Any, seen: Any, stopping: Any,
+                        metrics: Any) -> Any:
+            return (epoch < count) & ~(self.stop_on_nan & (bad_step > 0)) & ~stopping
 
         arrays = tuple(tf.TensorArray(tf.float32, size=self._capacity) for _ in self.columns)
         nothing_seen = tf.zeros([1 + len(self._variables)], tf.bool)
-        epochs, bad_epoch, bad_step, seen, arrays = tf.while_loop(
+        epochs, bad_epoch, bad_step, seen, _, arrays = tf.while_loop(
             more_epochs, one_epoch,
-            (tf.constant(0), tf.constant(-1), tf.constant(0), nothing_seen, arrays))
+            (tf.constant(0), tf.constant(-1), tf.constant(0), nothing_seen, tf.constant(False),
+             arrays))
         return (epochs, bad_epoch, bad_step, seen, *(a.stack() for a in arrays))
 
     def _call(self, count: int) -> tuple[Any, ...]:
@@ -523,14 +626,16 @@ class Trainer:
 
         ``on_chunk(history)`` is called after each chunk (progress display,
         checkpoints); it may return True to stop training there. Stops early
-        when a step goes non-finite and ``stop_on_nan`` is set.
+        when a step goes non-finite and ``stop_on_nan`` is set, and at the epoch where
+        ``patience`` epochs brought no lower val_loss (see :meth:`_track_best`).
         """
         if self._run is None or min(epochs, MAX_CHUNK_EPOCHS) > self._capacity:
             self._compile(min(epochs, MAX_CHUNK_EPOCHS))
         began = time.perf_counter()
         done = 0
         chunk = 1
-        while done < epochs and not (self.stop_on_nan and self.divergence):
+        while done < epochs and not (self.stop_on_nan and self.divergence) and \
+                self.stopped_early is None:
             count = min(chunk, epochs - done, self._capacity)
             start = time.perf_counter()
             ran, bad_epoch, bad_step, seen, *metrics = self._call(count)

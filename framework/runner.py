@@ -71,6 +71,14 @@ class RunResult:
     run_dir: Path | None = None
     interrupted: bool = False
     final_metrics: dict[str, Any] = field(default_factory=dict)  # of the final model, on test
+    # with a validation part: the epoch of the lowest val_loss, the epoch ``patience`` stopped
+    # after (None: it did not), the epoch whose weights the model has (None: the last one's),
+    # and then the final metrics of those weights (test and val parts evaluated again)
+    validated: bool = False
+    best_epoch: int | None = None
+    stopped_early: int | None = None
+    kept_epoch: int | None = None
+    kept_final: dict[str, float] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -85,7 +93,7 @@ class RunResult:
         """The JSON summary: epochs, final metrics, divergence, timing, weights of tiny models."""
         out: dict[str, Any] = {
             "epochs_run": self.history.epochs_run,
-            "final": self.history.final(),
+            "final": self.kept_final or self.history.final(),
             "diverged": self.divergence is not None,
             "interrupted": self.interrupted,
             "divergence": vars(self.divergence) if self.divergence else None,
@@ -94,6 +102,9 @@ class RunResult:
             "complexity": self.complexity.as_dict(),
             "settings": {slot: name for slot, name in self.settings.choices.items()},
         }
+        if self.validated:
+            out.update(best_epoch=self.best_epoch, stopped_early=self.stopped_early,
+                       kept_epoch=self.kept_epoch, patience=self.settings.scalars["patience"])
         if self.final_metrics:
             out["final_metrics"] = self.final_metrics
         if self.complexity.parameters <= MAX_PRINTED_PARAMETERS:
@@ -186,6 +197,11 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
         raise UsageError(f"batch-size: {batch_size} is larger than the {rows_text} "
                          f"of {data.name!r}; accepted: 1..{rows}")
     steps_per_epoch = -(-rows // batch_size)
+    patience = settings.scalars["patience"]
+    if patience and not len(data.x_val):
+        raise UsageError(f"patience: {patience} stops on the validation loss, but {data.name!r} "
+                         "has no validation part; give it one (csv: --dataset.validation_fraction "
+                         "0.2) or leave --patience at 0")
     metrics = chosen_metrics(settings.scalars["metrics"], registry, data.task)
     model = _model(settings, registry, strategy, data, targets)
     complexity = model_complexity(model)
@@ -269,7 +285,8 @@ def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any =
                           .extras["reduction"],
                           metrics=per_epoch(plan.metrics), validation=(data.x_val, data.y_val),
                           shuffle_seed=settings.scalars["seed"] if settings.scalars["shuffle"]
-                          else None)
+                          else None, patience=settings.scalars["patience"],
+                          restore_best=settings.scalars["restore-best"])
     return trainer
 
 
@@ -307,6 +324,8 @@ def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: fl
 
     run_dir = keeper.run_dir
     remaining = plan.settings.scalars["epochs"] - trainer.history.epochs_run
+    if trainer.stopped_early is not None:
+        remaining = 0  # stopped by patience before it was resumed: it is done
     started = time.perf_counter()
     with stop_on_signals() as stop:  # held through the final writes: they finish first
         def after_chunk(history: History) -> bool:
@@ -323,14 +342,21 @@ def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: fl
                 raise
             raise LostWorker(exc, run_dir, keeper.saved_epochs) from None
         data = plan.data
+        interrupted = stop.signum is not None
+        if run_dir is not None:
+            keeper.save(seconds_before + seconds)  # the training state: the last epoch's weights
+        # a finished run ends with the best epoch's weights; an interrupted one will go on
+        kept = None if interrupted else trainer.restore_best()
         result = RunResult(plan.settings, trainer.history, trainer.divergence,
                            seconds_before + seconds, plan.complexity, trainer.model, data,
-                           run_dir, interrupted=stop.signum is not None,
+                           run_dir, interrupted=interrupted,
                            final_metrics=final_values(
                                plan.metrics, trainer.model, data.x_test, data.y_test,
-                               binary=plan.targets.classification and not plan.targets.one_hot))
+                               binary=plan.targets.classification and not plan.targets.one_hot),
+                           validated=trainer.tracks_best, best_epoch=trainer.best_epoch,
+                           stopped_early=trainer.stopped_early, kept_epoch=kept,
+                           kept_final=_kept_final(trainer, data, kept))
         if run_dir is not None:
-            keeper.save(result.train_seconds)
             # outside the strategy's scope: the metric variables compile makes are the chief's
             # own, for the saved model; made in the scope, they would wait for the other workers
             trainer.model.compile(optimizer=trainer.optimizer, loss=trainer.loss)
@@ -338,6 +364,20 @@ def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: fl
     if stop.signum is not None:
         raise Interrupted(stop.signum, trainer.history.epochs_run, run_dir)
     return result
+
+
+def _kept_final(trainer: Trainer, data: Dataset, kept: int | None) -> dict[str, float]:
+    """The final metrics of the weights of epoch ``kept`` (restored in ``trainer``'s model): that
+    epoch's training loss and learning rate, and its test and validation parts evaluated again
+    (empty when the model has the last epoch's weights, whose row of the history says it all)."""
+    if kept is None:
+        return {}
+    final = {name: values[kept] for name, values in trainer.history.columns().items()}
+    for prefix, x, y in (("test", data.x_test, data.y_test), ("val", data.x_val, data.y_val)):
+        if len(x):
+            final.update({f"{prefix}_{name}": value
+                          for name, value in trainer.evaluate(x, y).items()})
+    return final
 
 
 def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,

@@ -94,6 +94,14 @@ SCALARS: tuple[Param, ...] = (
     Param("batch-size", 32, "rows per training step", bounds="[1, inf)"),
     Param("shuffle", True, "shuffle the training rows every epoch, with the run's seed; "
           "false: every epoch in the data set's order, as the lecture does"),
+    Param("patience", 0, "stop when the validation loss (val_loss) has not been lower than "
+          "its best for this many epochs in a row, as Keras' EarlyStopping(monitor='val_loss') "
+          "does; the loss, not a metric: it moves every epoch, where accuracy moves in steps. "
+          "Needs a validation part (csv: --dataset.validation_fraction 0.2); 0: never stop early",
+          bounds=f"[0, {INT32_MAX}]"),
+    Param("restore-best", True, "with a validation part, end the run with the weights of the "
+          "epoch of lowest val_loss (the test metrics reported are those of these weights); "
+          "false: the last epoch's weights"),
     Param("seed", 116, "TensorFlow's global random seed (initial weights)"),
     Param("hidden", "", "hidden layer sizes, comma-separated ('16,8'); empty for none"),
     Param("bias", True, "give every layer a bias"),

@@ -50,7 +50,9 @@ def register_datasets(register):
                        "c2, ...)"),
                  Param("test_fraction", 0.2, "share of the rows kept for testing (not used with "
                        "test_path)", bounds="[0, 1)"),
-                 Param("validation_fraction", 0.0, "share of the rows kept for validation",
+                 Param("validation_fraction", 0.0, "share of the rows kept for validation (the val_ "
+                       "columns; --patience stops early on it, --restore-best keeps its best "
+                       "epoch's weights)",
                        bounds="[0, 1)"),
                  Param("test_path", "", "a CSV file of test rows, with the same columns (empty: "
                        "test on test_fraction of path)", file=True),
