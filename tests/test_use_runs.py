@@ -257,3 +257,23 @@ def test_a_record_whose_layout_a_data_set_cannot_read_names_the_plugin(
     code, _, err = cli(capsys, "predict", str(run), str(tmp_path / "new.csv"))
     assert code != 0 and "iris" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def test_evaluate_gives_the_kept_weights_metrics_of_a_run_that_stopped_early(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_sklearn_set(tmp_path, "wine")
+    code, _, err = cli(capsys, "train", "--dataset", "csv", "--dataset.path", str(path),
+                       "--dataset.validation_fraction", "0.2", "--patience", "3", "--epochs",
+                       "300", "--optimizer", "adam", "--lr", "0.05", "--out", str(tmp_path / "runs"))
+    assert code == 0, err
+    [run] = list((tmp_path / "runs").iterdir())
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["stopped_early"] is not None and summary["kept_epoch"] == summary["best_epoch"]
+    for part, prefix in (("test", "test_"), ("validation", "val_")):
+        code, out, err = cli(capsys, "evaluate", str(run), "--part", part, "--json")
+        assert code == 0, err
+        evaluated = json.loads(out)
+        recorded = {k[len(prefix):]: v for k, v in summary["final"].items() if k.startswith(prefix)}
+        assert set(recorded) == set(evaluated)
+        for name, value in recorded.items():
+            assert evaluated[name] == pytest.approx(value, rel=1e-5), (part, name)
