@@ -133,7 +133,8 @@ class Settings:
     choices: dict[str, str | None] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     scalars: dict[str, Any] = field(default_factory=dict)
-    defaulted: frozenset[str] = frozenset()  # slots whose plugin no one chose: the default's
+    # slots whose plugin no one chose (the default's): how settings were resolved, not a setting
+    defaulted: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def hidden(self) -> list[int]:
