@@ -50,7 +50,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     out = tmp_path_factory.mktemp("bench") / "results.json"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), *TINY, "--json", str(out)],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
+                          capture_output=True, text=True, env=env, timeout=900, check=False)
     assert out.exists(), done.stderr[-2000:]
     return done, json.loads(out.read_text())["results"]
 
