@@ -188,12 +188,17 @@ def write_json(path: Path, value: Any) -> None:
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     """Write rows (dicts with the same keys) as CSV with a header, atomically."""
+    write_atomic(path, csv_text(list(rows[0]), [list(row.values()) for row in rows])
+                 if rows else "")
+
+
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """``rows`` under ``header`` as CSV text (lines end in a newline)."""
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    write_atomic(path, buffer.getvalue())
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def save_model_atomic(model: Any, path: Path) -> None:

@@ -63,7 +63,8 @@ def check_plugin(*modules: types.ModuleType, fresh_process: bool = True) -> list
     ``get_config``/``from_config`` and, with ``fresh_process``, a save and a load in safe
     mode in a new Python process; an optimizer lowers a small problem's loss; an optimizer,
     a loss and a model train the same on one device and on two replicas (where this
-    process has two devices); a model trains on iris; a metric gives a finite value in a
+    process has two devices); a loss's ``probabilities`` gives probabilities; a model
+    trains on made-up rows of its stand-in shape; a metric gives a finite value in a
     compiled function; a data set's arrays pass ``Dataset``'s checks; a function runs two
     steps of ``nnfw paths`` and is drawn over its range. Importing the module (in a
     new process) must import no TensorFlow. Raises :class:`PluginCheckError` on failures.
@@ -190,8 +191,29 @@ def _optimizer_checks(entry: Entry, notes: list[str]
 def _loss_checks(entry: Entry, notes: list[str]
                  ) -> list[tuple[str, Callable[[], Any]]]:
     dataset = "yogurt" if "regression" in entry.extras["tasks"] else "iris"
-    return _replica_check(entry, notes, {"loss": entry.qualified_name, "dataset": dataset,
-                                         "optimizer": "sgd"})
+    checks = _replica_check(entry, notes, {"loss": entry.qualified_name, "dataset": dataset,
+                                           "optimizer": "sgd"})
+    if entry.extras["probabilities"] is None:
+        return checks
+    return [*checks, ("turns outputs into probabilities (rows in [0, 1] that sum to 1)",
+                      lambda: _gives_probabilities(entry))]
+
+
+def _gives_probabilities(entry: Entry) -> None:
+    """The loss's ``probabilities`` on made-up outputs of three classes (large, negative and
+    equal values), with its default hyperparameters: a probability per class and row."""
+    import numpy as np
+
+    outputs = np.array([[2.0, -1.0, 0.5], [40.0, -40.0, 0.0], [0.0, 0.0, 0.0]], np.float32)
+    if not entry.extras["per_class_outputs"]:
+        outputs = np.array([[0.2], [0.9], [0.5]], np.float32)
+    found = np.asarray(entry.extras["probabilities"](outputs, **entry.resolve({})))
+    if found.shape != outputs.shape:
+        raise ValueError(f"it gave shape {found.shape} for outputs of shape {outputs.shape}")
+    sums = found.sum(axis=1) if found.shape[1] > 1 else np.ones(len(found))
+    if not (np.all(np.isfinite(found)) and np.all((found >= 0) & (found <= 1))
+            and np.allclose(sums, 1.0, atol=1e-5)):
+        raise ValueError(f"it gave {found.tolist()}")
 
 
 def _dataset_checks(entry: Entry, notes: list[str]

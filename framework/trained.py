@@ -118,11 +118,9 @@ def read_numeric_rows(path: str, features: list[str], task: str, class_names: li
     ``target`` column if there is one (a class name or id, or a number)."""
     import numpy as np
 
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            rows = list(csv.reader(file))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    from nnfw.files import read_data_text
+
+    rows = list(csv.reader(read_data_text(path).splitlines()))
     if not rows:
         raise UsageError(f"{path}: the file is empty; expected a header line naming the columns "
                          f"{', '.join(features)}")
@@ -181,11 +179,13 @@ def prediction_table(run: TrainedRun, registry: Registry, x: np.ndarray
         header = (["predicted"] if outputs.shape[1] == 1 else
                   [f"predicted_{i + 1}" for i in range(outputs.shape[1])])
         return header, outputs.tolist()
+    from nnfw.predictions import predicted_classes
+
     scores, probabilities = class_scores(run, registry, outputs)
     names = run.class_names
     prefix = "p" if probabilities else "score"
     header = ["predicted", *(f"{prefix}_{name}" for name in names)]
-    chosen = np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=1)  # as metrics choose
+    chosen = predicted_classes(scores).numpy()  # as the metrics choose
     return header, [[names[c], *row] for c, row in zip(chosen, scores.tolist(), strict=True)]
 
 
@@ -196,28 +196,23 @@ def class_scores(run: TrainedRun, registry: Registry, outputs: np.ndarray
     is ``[1 - p, p]``."""
     import numpy as np
 
+    from nnfw.predictions import metric_outputs
+
     loss = registry.get("loss", run.settings.choices["loss"])
     convert = loss.extras.get("probabilities")
     if convert is not None:
         outputs = np.asarray(convert(outputs, **run.settings.params["loss"]), dtype=np.float32)
-    if run.binary:
-        outputs = np.concatenate([1.0 - outputs, outputs], axis=1)
-    return outputs, convert is not None
+    return np.asarray(metric_outputs(outputs, run.binary)), convert is not None
 
 
 def write_table(header: list[str], rows: list[list[Any]], out: Path | None) -> str | None:
     """The table as CSV: written atomically to ``out``, or returned as text (``out`` None)."""
-    import io
+    from nnfw.rundir import csv_text, write_atomic
 
-    from nnfw.rundir import write_atomic
-
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])  # rows of float32 values
+    text = csv_text(header, [[_cell(value) for value in row] for row in rows])  # float32 values
     if out is None:
-        return text.getvalue()
-    write_atomic(out, text.getvalue())
+        return text
+    write_atomic(out, text)
     return None
 
 

@@ -191,3 +191,22 @@ def test_check_plugin_finds_a_loss_that_is_halved_on_two_replicas(tmp_path: Path
     found = failures_of(module)
     assert any(line.startswith("loss 'halved-loss:halved': trains the same on one device and on two "
                                "replicas") for line in found), found
+
+
+def test_check_plugin_finds_a_loss_whose_probabilities_are_not_probabilities(tmp_path: Path) -> None:
+    module = planted(tmp_path, "logit_loss", """
+        from nnfw import hookimpl
+        from nnfw_plugins.losses.cross_entropy import keras_class
+
+        def build():
+            return keras_class()(from_logits=True)
+
+        @hookimpl
+        def register_losses(register):
+            register("raw", build, description="cross-entropy, logits shown as probabilities",
+                     tasks=("classification",), per_class_outputs=True,
+                     probabilities=lambda outputs: outputs)
+        """)
+    found = failures_of(module)
+    assert any(line.startswith("loss 'logit-loss:raw': turns outputs into probabilities")
+               for line in found), found
