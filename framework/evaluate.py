@@ -28,14 +28,12 @@ def evaluate_rows(run: TrainedRun, registry: Registry, x: np.ndarray, y: np.ndar
     from nnfw.metrics import chosen_metrics, final_values
     from nnfw.network import Targets
     from nnfw.runner import Plan, build_trainer
+    from nnfw.trained import check_width
 
     record, settings = run.record, run.settings
     if not len(x):
         raise UsageError("there are no rows to evaluate")
-    width = len(record["feature_names"])
-    if x.shape[1] != width:
-        raise UsageError(f"the data gives {x.shape[1]} features a row; the run's model takes "
-                         f"{width}")
+    check_width(run, x, "the data gives")
     # the rows stand in for every part: the trainer is built only to evaluate them
     data = Dataset(x_train=x, y_train=y, x_test=x, y_test=y, task=record["task"],
                    num_classes=record["num_classes"],

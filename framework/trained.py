@@ -105,11 +105,17 @@ def read_new_rows(run: TrainedRun, registry: Registry, path: str
     else:
         x, y = reader(path, run.record["preprocessing"], **run.settings.params["dataset"])
     x = np.asarray(x, dtype=np.float32)
-    width = len(run.record["feature_names"])
-    if x.ndim != 2 or x.shape[1] != width:
-        raise UsageError(f"{path}: its rows give {x.shape[-1] if x.ndim else 0} features; "
-                         f"the run's model takes {width}")
+    check_width(run, x, f"{path}: its rows give")
     return x, y
+
+
+def check_width(run: TrainedRun, x: np.ndarray, source: str) -> None:
+    """Refuse rows ``x`` whose number of features is not the run's model's; the message
+    starts with ``source`` ("the data gives")."""
+    width = len(run.record["feature_names"])
+    given = x.shape[-1] if x.ndim else 0
+    if x.ndim != 2 or given != width:
+        raise UsageError(f"{source} {given} features a row; the run's model takes {width}")
 
 
 def read_numeric_rows(path: str, features: list[str], task: str, class_names: list[str]
