@@ -22,9 +22,10 @@ import tempfile
 import time
 
 import nnfw
+from nnfw.config_file import find_config, read_config
 from nnfw.loop import History
+from nnfw.resolve import resolve_settings
 from nnfw.runner import run_training
-from nnfw.settings import find_config, read_config, resolve_settings
 
 
 def main() -> None:

@@ -13,17 +13,16 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 
 from nnfw.api import registry as get_registry
-from nnfw.api import use_registry
+from nnfw.api import run_settings, train_settings, use_plugins
 from nnfw.checks import learnt_nothing
 from nnfw.cli_common import (
-    cli_settings,
     config_option,
+    parse_plugin_options,
     printable,
     registry_with_warnings,
     table,
@@ -36,12 +35,13 @@ from nnfw.cli_plot import plot
 from nnfw.cli_runs import runs, show
 from nnfw.cli_use import evaluate, export, predict
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
-from nnfw.entries import KINDS, PLURALS, Entry
-from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError
+from nnfw.entries import Entry
+from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError, use_strict_plugins
+from nnfw.kinds import KINDS, PLURALS, kind_named
+from nnfw.params import sizes
 from nnfw.quiet import say
 from nnfw.registry import ALLOW_ENV, BUILT_IN, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
-from nnfw.settings import parse_hidden
 from nnfw.suggest import unknown_name_message
 
 EXIT_DIVERGED = 4
@@ -58,12 +58,10 @@ EXIT_DIVERGED = 4
 def cli(strict_plugins: bool, disable_plugins: str | None, only_plugins: str | None) -> None:
     """Train small neural networks from plugins: optimizers, losses, schedules,
     activations, regularizers, initializers and data sets, each chosen by name."""
-    chosen = {STRICT_ENV: "1" if strict_plugins else None, DISABLE_ENV: disable_plugins,
-              ALLOW_ENV: only_plugins}
-    for variable, value in chosen.items():
-        if value is not None:
-            os.environ[variable] = value
-            use_registry(None)
+    if strict_plugins:
+        use_strict_plugins(True)
+    if disable_plugins is not None or only_plugins is not None:
+        use_plugins(disable_plugins, only_plugins)
 
 
 @cli.command("list-plugins")
@@ -94,9 +92,9 @@ def list_plugins(as_json: bool, requirements: bool) -> None:
 @cli.command("list")
 @click.argument("kind")
 def list_kind(kind: str) -> None:
-    """The entries of one KIND (optimizers, losses, schedules, activations,
-    regularizers, initializers, datasets, experiments, functions), with descriptions."""
-    wanted = PLURALS.get(kind) or (kind if kind in KINDS else None)
+    """The entries of one KIND, with descriptions; KIND is one of the kinds plugins provide,
+    singular or plural (see 'nnfw new-plugin --help')."""
+    wanted = kind_named(kind)
     if wanted is None:
         raise UsageError(unknown_name_message("unknown kind", kind, list(PLURALS)))
     registry = registry_with_warnings()
@@ -170,7 +168,7 @@ def new_plugin_command(folder: str, kind: str, name: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def complexity(inputs: int, hidden: str, outputs: int, bias: bool, as_json: bool) -> None:
     """Layers, parameters and multiply-adds of a dense network, as the lecture counts them."""
-    counts = dense_complexity([inputs, *parse_hidden(hidden), outputs], bias)
+    counts = dense_complexity([inputs, *sizes(hidden, "hidden"), outputs], bias)
     click.echo(json_text(counts.as_dict()) if as_json else describe_complexity(counts))
 
 
@@ -187,20 +185,20 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
           **options: Any) -> None:
     """Train a model. Set a chosen plugin's hyperparameters as --SLOT.KEY VALUE,
     for example --optimizer.beta 0.95 or --loss.cost 99."""
-    registry = registry_with_warnings()
-    settings = cli_settings(registry, config_path, options, ctx.args, resume)
+    registry_with_warnings()
+    settings = train_settings(config_path, parse_plugin_options(ctx.args), resume, **options)
+    from nnfw.plan import start_strategy
     from nnfw.progress import Progress
     from nnfw.quiet import import_tensorflow_quietly
-    from nnfw.runner import run_training, start_strategy
 
-    strategy = import_tensorflow_quietly(lambda: start_strategy(settings, registry))
+    strategy = import_tensorflow_quietly(lambda: start_strategy(settings))
     progress = Progress(settings.scalars["epochs"], quiet=as_json, resumed=resume is not None)
     # shown once the run is planned: a setting the data refuses is one line, with no
     # "compiling" before it
     with contextlib.ExitStack() as shown:
-        result = run_training(settings, registry, out=settings.scalars["out"],
-                              on_chunk=progress.update, resume=Path(resume) if resume else None,
-                              strategy=strategy, on_start=lambda: shown.enter_context(progress))
+        result = run_settings(settings, settings.scalars["out"], resume,
+                              strategy=strategy, on_chunk=progress.update,
+                              on_start=lambda: shown.enter_context(progress))
     summary = result.summary()
     # a diverged run's own line says more than a comparison with the majority class would
     verdict = learnt_nothing(result.data, summary["final"]) if result.divergence is None else None

@@ -9,19 +9,12 @@ from typing import Any
 import click
 
 from nnfw.api import registry as get_registry
-from nnfw.entries import KINDS
 from nnfw.errors import UsageError
+from nnfw.kinds import KINDS
 from nnfw.params import Param
 from nnfw.registry import Registry
-from nnfw.settings import (
-    SCALARS,
-    SLOT_HELP,
-    SLOTS,
-    Settings,
-    load_config,
-    resolve_settings,
-    resume_settings,
-)
+from nnfw.scalars import SCALARS
+from nnfw.settings import SLOTS
 from nnfw.suggest import unknown_name_message
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -51,9 +44,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
 
 def _slot_option(slot: str) -> Any:
-    kind = SLOTS[slot]
+    row = SLOTS[slot]
     return click.option(f"--{slot}", _dest(slot), default=None, metavar="NAME",
-                        help=f"{_sentence(SLOT_HELP[slot])} (see 'nnfw list {KINDS[kind][0]}').")
+                        help=f"{_sentence(row.help)} (see 'nnfw list {KINDS[row.kind].plural}').")
 
 
 def _scalar_option(param: Param) -> Any:
@@ -115,16 +108,3 @@ config_option = click.option(
 def option_settings(options: dict[str, Any]) -> dict[str, Any]:
     """click's option values keyed by setting name ('batch_size' -> 'batch-size')."""
     return {name.replace("_", "-"): value for name, value in options.items()}
-
-
-def cli_settings(registry: Registry, config_path: str | None, options: dict[str, Any],
-                 extra_args: Sequence[str], resume: str | None = None) -> Settings:
-    """Settings from a config file (or experiment), click's options and ``--slot.key`` args;
-    or, with ``resume``, the settings of that run directory."""
-    given = option_settings(options)
-    if resume is not None:
-        if config_path is not None:
-            raise UsageError("--resume continues a run with its own settings; drop --config")
-        return resume_settings(registry, resume, given, parse_plugin_options(extra_args))
-    return resolve_settings(registry, load_config(registry, config_path), given,
-                            parse_plugin_options(extra_args))

@@ -9,7 +9,6 @@ import click
 
 from nnfw.cli_common import (
     config_option,
-    load_config,
     option_settings,
     parse_plugin_options,
     registry_with_warnings,
@@ -21,6 +20,7 @@ from nnfw.compare import compare as run_compare
 from nnfw.compare_plan import Plan
 from nnfw.compare_run import RunOutcome
 from nnfw.compare_table import display_table
+from nnfw.config_file import load_config
 from nnfw.errors import UsageError
 from nnfw.rundir import json_text
 from nnfw.spread_report import overlap_lines, statistics_table, tuning_lines

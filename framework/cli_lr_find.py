@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
+from nnfw.api import train_settings
 from nnfw.cli_common import (
     config_option,
-    load_config,
     option_settings,
     parse_plugin_options,
     printable,
@@ -17,7 +17,6 @@ from nnfw.cli_common import (
 )
 from nnfw.lr_find import RULE, SPAN_PARAMS, RangeTest, refuse_unused, span_from
 from nnfw.rundir import LR_FIND_JSON, LR_FIND_PNG, json_text
-from nnfw.settings import resolve_settings
 
 _SPAN_DESTS = {param.name: param.name.replace("-", "_") for param in SPAN_PARAMS}
 
@@ -59,13 +58,12 @@ def lr_find_command(ctx: click.Context, config_path: str | None, as_json: bool,
     span = span_from(span_given)
     given, plugin_options = option_settings(options), parse_plugin_options(ctx.args)
     refuse_unused(given, plugin_options)
-    settings = resolve_settings(registry, load_config(registry, config_path), given,
-                                plugin_options)
+    settings = train_settings(config_path, plugin_options, **options)
     from nnfw.lr_find import lr_find
+    from nnfw.plan import start_strategy
     from nnfw.quiet import import_tensorflow_quietly
-    from nnfw.runner import start_strategy
 
-    strategy = import_tensorflow_quietly(lambda: start_strategy(settings, registry))
+    strategy = import_tensorflow_quietly(lambda: start_strategy(settings))
     test = lr_find(settings, registry, span, out=settings.scalars["out"], strategy=strategy)
     if as_json:
         click.echo(json_text({**test.record(), "run_dir": str(test.run_dir)}))

@@ -10,7 +10,8 @@ from nnfw.cli_common import parse_plugin_options, registry_with_warnings, table
 from nnfw.compare_plan import split_values
 from nnfw.errors import UsageError
 from nnfw.paths import PATH_SLOTS, STEPS
-from nnfw.settings import SCALAR_BY_NAME, default_choice
+from nnfw.resolve import default_choice
+from nnfw.scalars import SCALAR_BY_NAME
 
 if TYPE_CHECKING:
     from nnfw.paths import OptimizerPath, PathsResult

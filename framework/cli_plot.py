@@ -10,6 +10,7 @@ import click
 from nnfw.cli_common import parse_plugin_options, registry_with_warnings
 from nnfw.entries import Entry
 from nnfw.errors import UsageError
+from nnfw.resolve import choose, entry_named
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -51,7 +52,6 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
     --schedule.KEY VALUE (for example --schedule.decay 0.99)."""
     import numpy as np
 
-    from nnfw.entries import build_schedule
     from nnfw.plots import plot_schedule
     from nnfw.quiet import import_tensorflow_quietly
 
@@ -59,10 +59,10 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
     unexpected = set(given) - {"schedule"}
     if unexpected:
         raise UsageError(f"only --schedule.KEY settings apply here, not --{sorted(unexpected)[0]}.KEY")
-    entry = registry_with_warnings().get("schedule", name)
-    values = entry.resolve(given.get("schedule", {}))
+    choice = choose(registry_with_warnings(), "schedule", name, given.get("schedule", {}))
     import_tensorflow_quietly()
-    schedule = build_schedule(entry, lr, steps_per_epoch, epochs, values)
+    schedule = choice.build(lr, steps_per_epoch, epochs=epochs)
+    entry, values = choice.entry, choice.params
     steps = np.arange(epochs * steps_per_epoch)
     if callable(schedule):
         import tensorflow as tf
@@ -100,7 +100,7 @@ def plot_activation_command(ctx: click.Context, names: tuple[str, ...], x_range:
     names, option_args = _split_names(list(names) + list(ctx.args))
     given = parse_plugin_options(option_args).get("activation", {})
     registry = registry_with_warnings()
-    entries = [registry.get("activation", name) for name in names]
+    entries = [entry_named(registry, "activation", name) for name in names]
     declared = {p.name for e in entries for p in e.params}
     for key in given:
         if key not in declared:

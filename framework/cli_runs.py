@@ -15,7 +15,8 @@ from nnfw.cli_common import printable, table
 from nnfw.complexity import Complexity, describe_complexity
 from nnfw.rundir import json_text
 from nnfw.runs import DIVERGED, FINISHED, UNREADABLE, Run, find_run, find_runs
-from nnfw.settings import SCALAR_BY_NAME, SLOTS
+from nnfw.scalars import SCALAR_BY_NAME
+from nnfw.settings import SLOTS
 
 DEFAULT_OUT = SCALAR_BY_NAME["out"].default
 HEADER = ("RUN", "DATASET", "OPTIMIZER", "LOSS", "LR", "EPOCHS", "FINAL LOSS", "TEST ACC", "STATUS")

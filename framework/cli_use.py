@@ -31,12 +31,12 @@ def _open(out: str, run_name: str, dataset: str | None = None,
         lambda: open_run(path, registry, dataset, dataset_params))
 
 
-def _guarded(run: Any, registry: Any, work: Any) -> Any:
+def _guarded(run: Any, work: Any) -> Any:
     """``work()``, which runs the run's plugins' code (reading rows, the model), guarded as
     training is: a plugin's failure is one line naming it."""
     from nnfw.runner import run_plugin_code
 
-    return run_plugin_code(run.settings, registry, work)
+    return run_plugin_code(run.settings, work)
 
 
 @click.command("predict")
@@ -54,9 +54,8 @@ def predict(run_name: str, input_csv: str, output: str | None, out: str) -> None
     column in the file is ignored (nnfw evaluate uses it). """
     from nnfw.trained import prediction_table, read_new_rows, write_table
 
-    registry, run = _open(out, run_name)
-    header, rows = _guarded(run, registry, lambda: prediction_table(
-        run, registry, read_new_rows(run, registry, input_csv)[0]))
+    _, run = _open(out, run_name)
+    header, rows = _guarded(run, lambda: prediction_table(run, read_new_rows(run, input_csv)[0]))
     text = write_table(header, rows, Path(output) if output else None)
     if text is not None:
         click.echo(printable(text), nl=False)
@@ -95,15 +94,15 @@ def evaluate(ctx: click.Context, run_name: str, input_csv: str | None, part: str
 
     def work() -> tuple[int, dict[str, Any]]:
         if input_csv is None:
-            x, y = run_part(run, registry, part)
+            x, y = run_part(run, part)
         else:
-            x, y = read_new_rows(run, registry, input_csv)
+            x, y = read_new_rows(run, input_csv)
             if y is None:
                 raise UsageError(f"{input_csv}: no target column, so nothing to compare the "
                                  "predictions with ('nnfw predict' predicts rows without one)")
         return len(x), evaluate_rows(run, registry, x, y)
 
-    rows, values = _guarded(run, registry, work)
+    rows, values = _guarded(run, work)
     click.echo(json_text(values) if as_json else printable(_values_text(values, rows)))
 
 
@@ -136,8 +135,8 @@ def export(run_name: str, kind: str, output: str | None, out: str) -> None:
     the run's preprocessing record goes with it, in assets.extra/. """
     from nnfw.export import export_saved_model
 
-    registry, run = _open(out, run_name)
-    click.echo(str(_guarded(run, registry, lambda: export_saved_model(
+    _, run = _open(out, run_name)
+    click.echo(str(_guarded(run, lambda: export_saved_model(
         run, Path(output) if output else None))))
 
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from nnfw.errors import UsageError
 from nnfw.registry import Registry
-from nnfw.settings import SCALARS, SLOTS, Settings, resolve_settings
+from nnfw.resolve import resolve_settings
+from nnfw.scalars import SCALARS
+from nnfw.settings import SLOTS, Settings
 from nnfw.suggest import unknown_name_message
 
 SEPARATOR = ","
@@ -136,7 +138,7 @@ def plan_comparison(registry: Registry, config: Mapping[str, Any] | None,
         hyper: dict[str, dict[str, str]] = {}
         for key in [k for k in chosen if "." in k]:
             slot, _, param = key.partition(".")
-            declared = _declared(registry, base, slot)
+            declared = _declared(base, slot)
             offered.setdefault(slot, {})[base.choices[slot] or "none"] = declared
             if param in declared:
                 hyper.setdefault(slot, {})[param] = chosen[key]
@@ -220,10 +222,10 @@ def _check_every_key_used(dimensions: Mapping[str, list[str]],
                 param, known))
 
 
-def _declared(registry: Registry, settings: Settings, slot: str) -> set[str]:
+def _declared(settings: Settings, slot: str) -> set[str]:
     """The hyperparameter names of the plugin chosen for ``slot`` (none when the slot is unset)."""
-    name = settings.choices.get(slot)
-    return {p.name for p in registry.get(SLOTS[slot], name).params} if name else set()
+    choice = settings.chosen.get(slot)
+    return {p.name for p in choice.entry.params} if choice else set()
 
 
 def _typed(settings: Settings, option: str) -> Any:

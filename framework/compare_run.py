@@ -41,11 +41,11 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
     workers = min(jobs, total)
     outcomes: list[RunOutcome | None] = [None] * total
     if workers <= 1:
+        from nnfw.plan import start_strategy
         from nnfw.quiet import import_tensorflow_quietly
-        from nnfw.runner import start_strategy
 
         # every run's strategy first: one may split the CPU, possible only before it starts
-        import_tensorflow_quietly(lambda: [start_strategy(run.settings, registry)
+        import_tensorflow_quietly(lambda: [start_strategy(run.settings)
                                            for run in plan.runs])
         for index, run in enumerate(plan.runs):
             outcomes[index] = train_planned(run, registry, out)
@@ -58,8 +58,11 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
 
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
+    from nnfw.api import plugins_used
+    from nnfw.errors import strict_plugins
+
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                               initargs=(stop,))
+                               initargs=(stop, plugins_used(), strict_plugins()))
     try:
         futures = {pool.submit(_train_in_worker, run, str(out)): i for i, run in enumerate(plan.runs)}
         for finished, future in enumerate(as_completed(futures), start=1):
@@ -101,8 +104,10 @@ def train_planned(run: PlannedRun, registry: Registry, out: str | Path) -> RunOu
 _stop: Any = None  # in a worker process: the comparison's stop event, set when a run fails
 
 
-def _start_worker(stop: Any) -> None:
-    """In a spawned worker: import TensorFlow quietly, limited to ``WORKER_THREADS`` threads.
+def _start_worker(stop: Any, plugins: dict[str, str], strict: bool) -> None:
+    """In a spawned worker: the plugins loaded as the main process loads them (``plugins``:
+    see :func:`nnfw.api.plugins_used`; ``strict``), TensorFlow imported quietly, limited to
+    ``WORKER_THREADS`` threads.
 
     Ctrl-C reaches the whole process group: an idle worker ignores it, and a
     training one stops after its current chunk with everything saved (as
@@ -111,10 +116,14 @@ def _start_worker(stop: Any) -> None:
     import os
     import signal
 
+    from nnfw.api import use_plugins
+    from nnfw.errors import use_strict_plugins
     from nnfw.quiet import native_stderr_silenced
 
     global _stop
     _stop = stop
+    use_plugins(**plugins)
+    use_strict_plugins(strict)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with native_stderr_silenced():

@@ -1,4 +1,4 @@
-"""Plugin entries: the kinds nnfw knows and one registered thing of a kind."""
+"""Plugin entries: one registered thing of a kind, checked when it is registered and built."""
 
 from __future__ import annotations
 
@@ -8,35 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnfw.errors import NnfwError, PluginError, strict_from_env
-from nnfw.model_context import STAND_IN as MODEL_STAND_IN
+from nnfw.errors import NnfwError, PluginError, strict_plugins
+from nnfw.kinds import KINDS
 from nnfw.params import Param, resolve
 
-# kind -> (plural used on the command line, hook name, extra register keywords with defaults)
-KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "optimizer": ("optimizers", "register_optimizers", {}),
-    "loss": ("losses", "register_losses",
-             {"tasks": ("classification", "regression"), "per_class_outputs": False,
-              "reduction": "mean", "probabilities": None,
-              "default_for": ()}),
-    "schedule": ("schedules", "register_schedules", {}),
-    "activation": ("activations", "register_activations", {}),
-    "regularizer": ("regularizers", "register_regularizers", {}),
-    "initializer": ("initializers", "register_initializers", {}),
-    "dataset": ("datasets", "register_datasets", {"read_rows": None}),
-    "strategy": ("strategies", "register_strategies", {}),
-    "experiment": ("experiments", "register_experiments", {}),
-    "function": ("functions", "register_functions", {}),
-    "model": ("models", "register_models", {}),
-    "metric": ("metrics", "register_metrics",
-               {"tasks": ("classification", "regression"), "better": "higher",
-                "per_epoch": True, "default": False}),
-}
-# register keywords whose values must be one of a few words: (kind, keyword) -> accepted
-EXTRA_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("loss", "reduction"): ("mean", "sum"),
-                                                         ("metric", "better"): ("higher", "lower")}
-PLURALS = {plural: kind for kind, (plural, _, _) in KINDS.items()}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+STAND_IN_RUN = {"epochs": 1}  # the run's facts when an entry is built outside any run
 
 
 @dataclass(frozen=True)
@@ -68,19 +45,26 @@ class Entry:
         return self.create(*context, **self.resolve(given))
 
     def run_keywords(self, available: dict[str, Any]) -> dict[str, Any]:
-        """Of the run's facts in ``available`` (see :data:`RUN_KEYWORDS`), those this entry's
-        factory names as parameters: a factory that does not ask for them never gets them."""
+        """Of the run's facts in ``available`` (the kind's ``run_keywords``; None: not known),
+        those this entry's factory names as parameters: a factory that does not ask for them
+        never gets them."""
         try:
             parameters = inspect.signature(self.factory).parameters
         except (TypeError, ValueError):
             return {}
         return {key: value for key, value in available.items()
-                if key in RUN_KEYWORDS.get(self.kind, ()) and key in parameters}
+                if key in KINDS[self.kind].run_keywords and key in parameters
+                and value is not None}
+
+    def build_in_run(self, context: tuple[Any, ...], run: dict[str, Any],
+                     params: dict[str, Any]) -> Any:
+        """Call the factory as a run does: the kind's context arguments, the run's facts it
+        asks for (see :meth:`run_keywords`) and already checked hyperparameters ``params``."""
+        return self.create(*context, **self.run_keywords(run), **params)
 
     def build_alone(self) -> Any:
         """The entry built outside any run: stand-in context, default hyperparameters."""
-        return self.create(*STAND_IN_CONTEXT.get(self.kind, ()), **self.run_keywords(STAND_IN_RUN),
-                           **self.resolve({}))
+        return self.build_in_run(KINDS[self.kind].stand_in, STAND_IN_RUN, self.resolve({}))
 
     def create(self, *context: Any, **resolved: Any) -> Any:
         """Call the factory with already checked hyperparameters; check what it returns.
@@ -100,26 +84,12 @@ class Entry:
             except (NnfwError, KeyboardInterrupt):
                 raise
             except BaseException as exc:
-                if strict_from_env():
+                if strict_plugins():
                     raise
                 raise PluginError(f"{who} failed: {describe(exc)} "
                                   f"(NNFW_STRICT_PLUGINS=1 shows the traceback)") from exc
         check_result(self, result)
         return result
-
-
-# what a factory of each kind is called with before the declared hyperparameters, and the
-# values that stand in for them when an entry is built alone (to check it, or define its classes)
-CONTEXT_ARGUMENTS: dict[str, tuple[str, ...]] = {"optimizer": ("learning_rate",),
-                                                 "schedule": ("learning_rate", "steps_per_epoch"),
-                                                 "model": ("context",)}
-STAND_IN_CONTEXT: dict[str, tuple[Any, ...]] = {"optimizer": (0.01,), "schedule": (0.01, 1),
-                                                "model": (MODEL_STAND_IN,)}
-STAND_IN_RUN = {"epochs": 1}
-# the kinds whose factories return Keras objects, which saved models hold
-KERAS_KINDS = ("optimizer", "loss", "schedule", "activation", "regularizer", "initializer", "model")
-# facts about the run a factory of a kind gets as keywords if it names them as parameters
-RUN_KEYWORDS: dict[str, tuple[str, ...]] = {"schedule": ("epochs",)}
 
 
 def _check_signature(kind: str, name: str, factory: Callable[..., Any], params: list[str]) -> None:
@@ -129,8 +99,8 @@ def _check_signature(kind: str, name: str, factory: Callable[..., Any], params: 
         signature = inspect.signature(factory)
     except (TypeError, ValueError):  # some builtins have none to read: nothing to check
         return
-    context = [object()] * len(CONTEXT_ARGUMENTS.get(kind, ()))
-    run = [key for key in RUN_KEYWORDS.get(kind, ()) if key in signature.parameters]
+    context = [object()] * len(KINDS[kind].context)
+    run = [key for key in KINDS[kind].run_keywords if key in signature.parameters]
     try:
         signature.bind(*context, **dict.fromkeys([*params, *run]))
     except TypeError as exc:
@@ -158,31 +128,22 @@ def make_entry(kind: str, plugin: str, name: Any, factory: Any, description: Any
     if not all(isinstance(p, Param) for p in params):
         raise ValueError(f"{kind} {name!r}: params must be nnfw.Param objects")
     names = [p.name for p in params]
-    reserved = ["name", *RUN_KEYWORDS.get(kind, ())]
+    reserved = ["name", *KINDS[kind].run_keywords]
     if len(set(names)) != len(names) or set(names) & set(reserved):
         raise ValueError(f"{kind} {name!r}: parameter names must be unique and none of "
                          f"{', '.join(map(repr, reserved))}")
     for param in params:
         param.check_default(f"{kind} {name!r}")
     _check_signature(kind, name, factory, names)
-    allowed = KINDS[kind][2]
+    allowed = KINDS[kind].extras
     unknown = set(extras) - set(allowed)
     if unknown:
         raise ValueError(f"{kind} {name!r}: unknown register keywords {sorted(unknown)}")
     for keyword, value in extras.items():
-        accepted = EXTRA_CHOICES.get((kind, keyword))
+        accepted = KINDS[kind].extra_choices.get(keyword)
         if accepted and value not in accepted:
             raise ValueError(f"{kind} {name!r}: {keyword}={value!r} is not one of {', '.join(accepted)}")
     return Entry(kind=kind, name=name, factory=factory, description=description.strip(),
                  plugin=plugin, params=params, formula=formula,
                  extras={**allowed, **extras}, notes=notes.strip() if notes else None,
                  keras_objects=keras_objects)
-
-
-def build_schedule(entry: Entry, learning_rate: Any, steps_per_epoch: int, epochs: int | None,
-                   params: dict[str, Any]) -> Any:
-    """A schedule entry's schedule, as every run builds it: the factory called with the
-    starting rate, the steps per epoch, the planned ``epochs`` if it asks for them (and they
-    are known), and the checked hyperparameters ``params``."""
-    run = entry.run_keywords({"epochs": epochs}) if epochs is not None else {}
-    return entry.create(learning_rate, steps_per_epoch, **run, **params)

@@ -3,10 +3,20 @@
 import os
 
 STRICT_ENV = "NNFW_STRICT_PLUGINS"
+_strict: list[bool] = []  # what use_strict_plugins was given, if anything
 
 
-def strict_from_env() -> bool:
-    """True when ``NNFW_STRICT_PLUGINS`` asks for plugin errors to be raised with tracebacks."""
+def use_strict_plugins(strict: bool) -> None:
+    """Raise plugin errors with their tracebacks (True) or report them in one line (False),
+    whatever ``NNFW_STRICT_PLUGINS`` says; the CLI's ``--strict-plugins``."""
+    _strict[:] = [strict]
+
+
+def strict_plugins() -> bool:
+    """True when plugin errors are to be raised with tracebacks: as :func:`use_strict_plugins`
+    was told, else as ``NNFW_STRICT_PLUGINS`` says."""
+    if _strict:
+        return _strict[0]
     return os.environ.get(STRICT_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 

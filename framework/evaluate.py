@@ -25,9 +25,10 @@ def evaluate_rows(run: TrainedRun, registry: Registry, x: np.ndarray, y: np.ndar
 
     from nnfw.complexity import model_complexity
     from nnfw.data import Dataset
-    from nnfw.metrics import chosen_metrics, final_values
+    from nnfw.metrics import final_values
     from nnfw.network import Targets
-    from nnfw.runner import Plan, build_trainer
+    from nnfw.plan import Plan, build_trainer
+    from nnfw.resolve import chosen_metrics
     from nnfw.trained import check_width
 
     record, settings = run.record, run.settings
@@ -46,18 +47,16 @@ def evaluate_rows(run: TrainedRun, registry: Registry, x: np.ndarray, y: np.ndar
     plan = Plan(replace(settings, scalars={**settings.scalars, "batch-size": batch}), data,
                 targets, steps_per_epoch=-(-len(x) // batch),
                 complexity=model_complexity(run.model), model=run.model, metrics=metrics)
-    trainer = build_trainer(plan, registry, tf.distribute.get_strategy())
+    trainer = build_trainer(plan, tf.distribute.get_strategy())
     values: dict[str, Any] = trainer.evaluate(data.x_test, data.y_test)
     values.update(final_values(metrics, run.model, data.x_test, data.y_test, binary=run.binary))
     return values
 
 
-def run_part(run: TrainedRun, registry: Registry, part: str) -> tuple[np.ndarray, np.ndarray]:
+def run_part(run: TrainedRun, part: str) -> tuple[np.ndarray, np.ndarray]:
     """Part ``part`` (see :data:`PARTS`) of the run's data set, made again from its settings
     (the same file, seed and split give the same rows)."""
-    from nnfw.network import build
-
-    data = build(run.settings, registry, "dataset")
+    data = run.settings.build("dataset")
     parts = {"test": (data.x_test, data.y_test), "validation": (data.x_val, data.y_val),
              "train": (data.x_train, data.y_train)}
     x, y = parts[part]

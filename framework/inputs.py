@@ -16,38 +16,35 @@ from nnfw.errors import UsageError
 from nnfw.files import fingerprint
 
 if TYPE_CHECKING:
-    from nnfw.registry import Registry
     from nnfw.settings import Settings
 
 FILES = "files"  # the key of provenance.json that holds the fingerprints
 
 
-def file_settings(settings: Settings, registry: Registry) -> dict[str, str]:
+def file_settings(settings: Settings) -> dict[str, str]:
     """``slot.param`` -> path of every file the chosen entries read."""
-    from nnfw.settings import SLOTS
-
     found = {}
-    for slot, name in settings.choices.items():
-        if name is None:
+    for slot, choice in settings.chosen.items():
+        if choice is None:
             continue
-        for param in registry.get(SLOTS[slot], name).params:
-            value = settings.params[slot].get(param.name)
+        for param in choice.entry.params:
+            value = choice.params.get(param.name)
             if param.file and isinstance(value, str) and value.strip():
                 found[f"{slot}.{param.name}"] = value
     return found
 
 
-def fingerprints(settings: Settings, registry: Registry) -> dict[str, dict[str, Any]]:
+def fingerprints(settings: Settings) -> dict[str, dict[str, Any]]:
     """For each file the run reads: its path, size and SHA-256, for ``provenance.json``."""
     return {key: {"path": path, **fingerprint(path)}
-            for key, path in file_settings(settings, registry).items()}
+            for key, path in file_settings(settings).items()}
 
 
-def verify_files(settings: Settings, registry: Registry, recorded: Any, run: str) -> None:
+def verify_files(settings: Settings, recorded: Any, run: str) -> None:
     """Raise a UsageError unless every file the settings name is the one the run ``run``
     recorded when it started (same path, size and content)."""
     recorded = recorded if isinstance(recorded, dict) else {}
-    for key, path in file_settings(settings, registry).items():
+    for key, path in file_settings(settings).items():
         known = recorded.get(key)
         if not isinstance(known, dict) or known.get("path") != path:
             raise UsageError(f"--resume: {run!r} records no fingerprint of {key} {path!r}; "

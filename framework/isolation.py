@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, PluginError, strict_from_env
+from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, PluginError, strict_plugins
 from nnfw.output import stdout_to_stderr
 
 if TYPE_CHECKING:
@@ -229,6 +229,6 @@ def guarded(entries: Iterable[Entry], doing: str, work: Callable[[], T]) -> T:
     except (NnfwError, OSError):  # said in one line already; a full disk names its file
         raise
     except Exception as exc:
-        if strict_from_env():
+        if strict_plugins():
             raise
         raise failure(exc, entries, doing) from exc

@@ -26,7 +26,8 @@ from nnfw.errors import UsageError
 from nnfw.params import Param
 from nnfw.registry import Registry
 from nnfw.rundir import LR_FIND_JSON, LR_FIND_PNG, create_run_dir, json_text
-from nnfw.settings import FLOAT32_MAX, FLOAT32_TINY, Settings
+from nnfw.scalars import FLOAT32_MAX, FLOAT32_TINY
+from nnfw.settings import Settings
 
 if TYPE_CHECKING:
     from nnfw.loop import Trainer
@@ -218,15 +219,16 @@ def lr_find(settings: Settings, registry: Registry, span: Span, out: str | Path 
     ``strategy`` is the settings' strategy if the caller started it already; the test
     runs on one device only (a :class:`UsageError` otherwise).
     """
-    from nnfw.runner import run_plugin_code, start_strategy
+    from nnfw.plan import start_strategy
+    from nnfw.runner import run_plugin_code
 
     settings = replace(settings, scalars={**settings.scalars, "xla": False})  # see UNUSED
     if strategy is None:
-        strategy = start_strategy(settings, registry)
+        strategy = start_strategy(settings)
     _one_device(strategy, settings)
-    test = run_plugin_code(settings, registry, lambda: _run(settings, registry, span, strategy))
+    test = run_plugin_code(settings, lambda: _run(settings, registry, span, strategy))
     if out is not None:
-        test.run_dir = write_range_test(test, registry, out)
+        test.run_dir = write_range_test(test, out)
     return test
 
 
@@ -242,10 +244,10 @@ def _one_device(strategy: Any, settings: Settings) -> None:
 
 def _run(settings: Settings, registry: Registry, span: Span, strategy: Any) -> RangeTest:
     """Build the run as training does, with the growing schedule, and step until it stops."""
-    from nnfw.runner import build_trainer, plan_run
+    from nnfw.plan import build_trainer, plan_run
 
     plan = plan_run(settings, registry, strategy, resumed=False)
-    trainer = build_trainer(plan, registry, strategy, schedule=growth_schedule(span))
+    trainer = build_trainer(plan, strategy, schedule=growth_schedule(span))
     tracker = Tracker(span.smoothing, span.stop_factor)
     lrs: list[float] = []
     stop_step, reason = None, f"reached --max-lr {span.max_lr:g} without exploding"
@@ -301,14 +303,14 @@ def growth_class() -> type:
     return ExponentialGrowth
 
 
-def write_range_test(test: RangeTest, registry: Registry, out: str | Path) -> Path:
+def write_range_test(test: RangeTest, out: str | Path) -> Path:
     """A new run directory under ``out`` holding ``lr-find.json`` from the moment it exists,
     then ``lr-find.png``, each written atomically; nothing else is touched."""
     from nnfw.lr_find_plot import plot_range_test
     from nnfw.runner import provenance
 
     choices = test.settings.choices
-    made_by = provenance(test.settings, registry)
+    made_by = provenance(test.settings)
     made_by["plugins"] = {slot: entry for slot, entry in made_by["plugins"].items()
                           if slot not in UNUSED}  # the settings' schedule was not used
     record = {**test.record(), "provenance": made_by}

@@ -6,29 +6,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nnfw.entries import Entry
-from nnfw.errors import UsageError
-from nnfw.registry import Registry
-from nnfw.settings import split_names
 
 if TYPE_CHECKING:
     import keras
     import numpy as np
-
-
-def chosen_metrics(names: str, registry: Registry, task: str) -> list[Entry]:
-    """The metric entries ``names`` (comma-separated) name, each fitting ``task``; for empty
-    ``names``, every metric registered as a default that fits ``task``."""
-    if not split_names(names):
-        return [e for e in registry.entries("metric") if e.extras["default"]
-                and task in e.extras["tasks"]]
-    chosen = [registry.get("metric", name) for name in split_names(names)]
-    for entry in chosen:
-        if task not in entry.extras["tasks"]:
-            fitting = [e.name for e in registry.entries("metric") if task in e.extras["tasks"]]
-            raise UsageError(f"metrics: {entry.name!r} fits {' or '.join(entry.extras['tasks'])} "
-                             f"data, but this data set is {task}; metrics that fit: "
-                             f"{', '.join(fitting) or 'none'}")
-    return chosen
 
 
 def column_name(entry: Entry) -> str:

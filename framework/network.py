@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nnfw.errors import UsageError
+from nnfw.entries import Entry
 from nnfw.isolation import check_result
 from nnfw.model_context import ModelContext
-from nnfw.registry import Registry
-from nnfw.settings import SLOTS, Settings
+from nnfw.settings import Settings
 
 if TYPE_CHECKING:
     import keras
@@ -41,54 +40,27 @@ class Targets:
         return y.astype(np.float32).reshape(-1, 1)
 
 
-def loss_for_task(settings: Settings, registry: Registry, task: str) -> Settings:
-    """The settings, with the loss that declares itself the default for ``task``
-    (``default_for``) in place of a default loss (one no one chose) that does not fit the
-    data; as they are otherwise, or when no single loss declares that."""
-    name = settings.choices["loss"]
-    if "loss" not in settings.defaulted or task in registry.get("loss", name).extras["tasks"]:
-        return settings
-    found = [e for e in registry.entries("loss") if task in e.extras["default_for"]]
-    if len(found) != 1:
-        return settings
-    return replace(settings, choices={**settings.choices, "loss": found[0].name},
-                   params={**settings.params, "loss": found[0].resolve({})})
-
-
-def plan_targets(data: Dataset, loss_name: str, registry: Registry) -> Targets:
-    """Choose the output size and target encoding for this data and loss; reject misfits."""
-    entry = registry.get("loss", loss_name)
-    tasks = entry.extras["tasks"]
-    if data.task not in tasks:
-        fitting = [e.name for e in registry.entries("loss") if data.task in e.extras["tasks"]]
-        raise UsageError(f"loss {loss_name!r} fits {' or '.join(tasks)} data, but data set "
-                         f"{data.name!r} is {data.task}; losses that fit: {', '.join(fitting)}")
+def plan_targets(data: Dataset, loss: Entry) -> Targets:
+    """The output size and target encoding for this data and a loss that fits it."""
     if data.task == "regression":
         return Targets(units=int(data.y_train.shape[1]), classification=False, one_hot=False)
-    if data.num_classes == 2 and not entry.extras["per_class_outputs"]:
+    if data.num_classes == 2 and not loss.extras["per_class_outputs"]:
         return Targets(units=1, classification=True, one_hot=False)
     return Targets(units=data.num_classes, classification=True, one_hot=True)
 
 
-def build(settings: Settings, registry: Registry, slot: str) -> Any:
-    """A fresh object from the plugin chosen for ``slot`` (None when the slot is unset)."""
-    name = settings.choices[slot]
-    if name is None:
-        return None
-    return registry.get(SLOTS[slot], name).create(**settings.params[slot])
-
-
-def build_model(settings: Settings, registry: Registry, input_shape: tuple[int, ...],
-                outputs: int) -> keras.Model:
+def build_model(settings: Settings, input_shape: tuple[int, ...], outputs: int) -> keras.Model:
     """The model the settings choose (``--model``), built by its plugin with the run's shapes
     and layer parts (see :class:`nnfw.ModelContext`); built, with weights initialised."""
     context = ModelContext(input_shape=tuple(input_shape), outputs=outputs,
                            hidden=tuple(settings.hidden), bias=settings.scalars["bias"],
-                           parts=lambda part: build(settings, registry, part))
-    entry = registry.get("model", settings.choices["model"])
+                           parts=settings.build)
+    model_choice = settings.chosen["model"]
+    assert model_choice is not None  # not an optional slot
+    entry = model_choice.entry
     # called directly, not through Entry.create: the model's factory runs the code of the
     # layer parts' plugins too, and the run's guard names whichever plugin's code raised
-    model = entry.factory(context, **settings.params["model"])
+    model = entry.factory(context, **model_choice.params)
     check_result(entry, model)
     if not model.built:
         model.build((None, context.inputs))

@@ -12,7 +12,15 @@ from nnfw.errors import UsageError
 from nnfw.suggest import unknown_name_message
 
 _BOUNDS = re.compile(r"^\s*([\[(])\s*([^,\s]*)\s*,\s*([^,\s]*)\s*([\])])\s*$")
-_TYPES: dict[type, str] = {float: "number", int: "whole number", bool: "true/false", str: "text"}
+
+
+class Sizes(str):
+    """The type of a parameter whose value is a list of positive whole numbers, such as layer
+    sizes: given as text ('16,8'; '' for none) or a list ([16, 8]), kept as the text."""
+
+
+_TYPES: dict[type, str] = {float: "number", int: "whole number", bool: "true/false", str: "text",
+                           Sizes: "list of sizes"}
 _FINITE = (-math.inf, math.inf, False, False)  # what a number without declared bounds accepts
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -44,7 +52,8 @@ class Param:
         if self.type is None:
             object.__setattr__(self, "type", type(self.default))
         if self.type not in _TYPES:
-            raise ValueError(f"parameter {self.name!r}: type must be one of float, int, bool, str")
+            raise ValueError(f"parameter {self.name!r}: type must be one of float, int, bool, str, "
+                             "nnfw.params.Sizes")
         if self.file and self.type is not str:
             raise ValueError(f"parameter {self.name!r}: a file parameter has type str")
         object.__setattr__(self, "_interval", _parse_bounds(self.bounds) if self.bounds else None)
@@ -69,6 +78,8 @@ class Param:
         """What values are accepted, in a few words."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.type is Sizes:
+            return "a list of positive sizes like '16,8'"
         if self.type is bool:
             return "true or false"
         if self.type is str:
@@ -79,6 +90,8 @@ class Param:
 
     def parse(self, text: str, where: str = "") -> Any:
         """Turn command-line text into a checked value of this parameter's type."""
+        if self.type is Sizes:
+            return self.check(text, where=where)
         raw = text.strip()
         value: Any
         try:
@@ -100,6 +113,8 @@ class Param:
     def check(self, value: Any, where: str = "") -> Any:
         """Check an already typed value (from TOML or Python); return it, coerced int -> float."""
         label = f"{where}{self.name}"
+        if self.type is Sizes:
+            return ",".join(map(str, sizes(value, label)))
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             try:
                 value = float(value)
@@ -119,6 +134,24 @@ class Param:
         if self.file and value.strip():
             return absolute_path(value)
         return value
+
+
+def sizes(value: Any, label: str = "sizes") -> list[int]:
+    """The positive whole numbers of ``value``: text like '16,8' ('' for none) or a list of
+    them; a UsageError naming ``label`` for anything else."""
+    items = value if isinstance(value, list) else (
+        [v for v in value.split(",") if v.strip()] if isinstance(value, str) else None)
+    found = []
+    for item in items if items is not None else [None]:
+        try:
+            size = int(str(item).strip()) if isinstance(item, int | str) else 0
+        except ValueError:
+            size = 0
+        if size < 1 or isinstance(item, bool):
+            raise UsageError(f"{label}: {value!r} is not a list of positive layer sizes "
+                             "like '16,8' or [16, 8]")
+        found.append(size)
+    return found
 
 
 def absolute_path(text: str) -> str:

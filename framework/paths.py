@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nnfw.entries import build_schedule
 from nnfw.errors import PluginError, UsageError
 from nnfw.isolation import guarded
 from nnfw.params import Param
-from nnfw.settings import FLOAT32_MAX, INT32_MAX, SCALAR_BY_NAME, default_choice
+from nnfw.resolve import choose, default_choice, entry_named
+from nnfw.scalars import FLOAT32_MAX, INT32_MAX, SCALAR_BY_NAME
 from nnfw.suggest import unknown_name_message
 
 if TYPE_CHECKING:
@@ -125,11 +125,11 @@ def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, s
     if schedule is None:
         raise UsageError("--schedule: no plugin gives a default; name one (see 'nnfw list schedules')")
     steps = STEPS.check(steps, where="--")
-    function_entry = registry.get("function", function)
-    optimizer_entries = [registry.get("optimizer", name) for name in optimizers]
-    schedule_entry = registry.get("schedule", schedule)
-    function_params = function_entry.resolve(given.get("function", {}))
-    schedule_params = schedule_entry.resolve(given.get("schedule", {}))
+    function_choice = choose(registry, "function", function, given.get("function", {}))
+    schedule_choice = choose(registry, "schedule", schedule, given.get("schedule", {}))
+    function_entry, function_params = function_choice.entry, function_choice.params
+    schedule_entry, schedule_params = schedule_choice.entry, schedule_choice.params
+    optimizer_entries = [entry_named(registry, "optimizer", name) for name in optimizers]
     optimizer_params = _shared_params(optimizer_entries, given.get("optimizer", {}))
     objective = function_entry.create(**function_params)
     point = _start_point(objective, function_entry.name, start)
@@ -141,7 +141,7 @@ def run_paths(registry: Registry, function: str, optimizers: Sequence[str], *, s
                                                                        strict=True)}})
     for entry, own in zip(optimizer_entries, optimizer_params, strict=True):
         def walk(entry: Entry = entry, own: dict[str, Any] = own) -> OptimizerPath:
-            schedule_object = build_schedule(schedule_entry, rate, 1, steps, schedule_params)
+            schedule_object = schedule_choice.build(rate, 1, epochs=steps)
             return _walk(objective, function_entry, entry.create(schedule_object, **own), entry.name,
                          point, steps)
 

@@ -20,9 +20,10 @@ from typing import Any
 import pluggy
 
 from nnfw import hookspecs
-from nnfw.entries import KINDS, Entry, make_entry
+from nnfw.entries import Entry, make_entry
 from nnfw.errors import NnfwWarning, PluginError, UsageError
 from nnfw.isolation import contained, describe
+from nnfw.kinds import HOOKS, KINDS
 from nnfw.suggest import closest, unknown_name_message
 
 GROUP = "nnfw"
@@ -191,16 +192,22 @@ def entry_point_candidates() -> list[Candidate]:
 
 def disabled_from_env() -> set[str]:
     """Plugin or distribution names listed in ``NNFW_DISABLE_PLUGINS`` (comma-separated)."""
-    return _names_in(DISABLE_ENV)
+    return names_in(os.environ.get(DISABLE_ENV, ""))
 
 
 def allowed_from_env() -> set[str] | None:
     """The allow-list in ``NNFW_PLUGINS`` (comma-separated plugin or distribution names), if set."""
-    return _names_in(ALLOW_ENV) if os.environ.get(ALLOW_ENV, "").strip() else None
+    return allowed_in(os.environ.get(ALLOW_ENV, ""))
 
 
-def _names_in(variable: str) -> set[str]:
-    return {_norm(n) for n in os.environ.get(variable, "").split(",") if n.strip()}
+def names_in(text: str) -> set[str]:
+    """The plugin or distribution names in comma-separated ``text``, as they are compared."""
+    return {_norm(n) for n in text.split(",") if n.strip()}
+
+
+def allowed_in(text: str) -> set[str] | None:
+    """The allow-list comma-separated ``text`` gives; None (no list) when it is blank."""
+    return names_in(text) if text.strip() else None
 
 
 def _norm(name: str) -> str:
@@ -293,10 +300,9 @@ def _collect(manager: pluggy.PluginManager, plugin: object,
     """Call each hook this plugin implements with a register callback of its own."""
     found: list[Entry] = []
     given: list[tuple[str, Any]] = []
-    hooks = {hook: kind for kind, (_, hook, _) in KINDS.items()}
     for caller in manager.get_hookcallers(plugin) or []:
         if caller.spec is None:
-            guess = closest(caller.name, [*hooks, "register_defaults"])
+            guess = closest(caller.name, [*HOOKS, "register_defaults"])
             hint = f"; did you mean {guess!r}?" if guess else ""
             raise PluginError(f"implements unknown hook {caller.name!r}{hint}")
         for impl in caller.get_hookimpls():
@@ -305,7 +311,7 @@ def _collect(manager: pluggy.PluginManager, plugin: object,
             if caller.name == "register_defaults":
                 impl.function(register=lambda key, value: given.append((key, value)))
                 continue
-            impl.function(register=_register_callback(hooks[caller.name], plugin_name, found))
+            impl.function(register=_register_callback(HOOKS[caller.name], plugin_name, found))
     return found, given
 
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
-from nnfw.complexity import Complexity, model_complexity
-from nnfw.entries import Entry, build_schedule
+from nnfw.complexity import Complexity
 from nnfw.errors import UsageError
 from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import guarded
-from nnfw.loop import Divergence, History, Trainer, xla_pays_off
-from nnfw.memory import check_memory
-from nnfw.metrics import chosen_metrics, final_values, per_epoch
-from nnfw.network import Targets, build, build_model, loss_for_task, plan_targets
+from nnfw.loop import Divergence, History, Trainer
+from nnfw.metrics import final_values
+from nnfw.plan import Plan, build_trainer, plan_run, start_strategy
 from nnfw.registry import Registry
 from nnfw.rundir import (
     BOUNDARY,
@@ -42,7 +40,7 @@ from nnfw.rundir import (
     write_csv,
     write_json,
 )
-from nnfw.settings import SLOTS, Settings, run_name
+from nnfw.settings import Settings
 from nnfw.stopping import Interrupted, LostWorker, stop_on_signals
 from nnfw.tensorboard import write_tensorboard
 from nnfw.trained import preprocessing_record
@@ -112,11 +110,6 @@ class RunResult:
         return out
 
 
-def start_strategy(settings: Settings, registry: Registry) -> Any:
-    """The distribution strategy the settings choose; build it before TensorFlow's devices start."""
-    return build(settings, registry, "strategy")
-
-
 def run_training(settings: Settings, registry: Registry, out: str | Path | None = None,
                  on_chunk: Callable[[History], None] | None = None,
                  resume: Path | None = None, strategy: Any = None,
@@ -135,17 +128,15 @@ def run_training(settings: Settings, registry: Registry, out: str | Path | None 
     and trains; ``on_chunk(history)`` after each chunk of epochs.
     """
     if strategy is None:
-        strategy = start_strategy(settings, registry)  # first: it may configure devices
-    return run_plugin_code(settings, registry,
-                           lambda: _run(settings, registry, out, on_chunk, resume, strategy,
-                                                on_start))
+        strategy = start_strategy(settings)  # first: it may configure devices
+    return run_plugin_code(settings, lambda: _run(settings, registry, out, on_chunk, resume,
+                                                  strategy, on_start))
 
 
-def run_plugin_code(settings: Settings, registry: Registry, work: Callable[[], T]) -> T:
+def run_plugin_code(settings: Settings, work: Callable[[], T]) -> T:
     """``work()``, code that runs the plugin objects the settings choose, guarded as training
     is (see :func:`nnfw.isolation.guarded`)."""
-    chosen = [registry.get(SLOTS[slot], name) for slot, name in settings.choices.items() if name]
-    return guarded(chosen, "training", work)
+    return guarded(settings.entries(), "training", work)
 
 
 def _run(settings: Settings, registry: Registry, out: str | Path | None,
@@ -157,11 +148,11 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
         if resume is not None and chief:
             held.enter_context(run_lock(resume))
             _check_files_can_be_written(resume)
-            verify_files(settings, registry, read_provenance(resume).get(FILES), str(resume))
-        files = fingerprints(settings, registry) if chief and out is not None and resume is None else {}
+            verify_files(settings, read_provenance(resume).get(FILES), str(resume))
+        files = fingerprints(settings) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
-        trainer, seconds_before, log = _trainer(plan, registry, strategy, resume)
-        run_dir = _run_dir(plan.settings, registry, out, resume, files) if chief else None
+        trainer, seconds_before, log = _trainer(plan, strategy, resume)
+        run_dir = _run_dir(plan.settings, out, resume, files) if chief else None
         if run_dir is not None and resume is None:
             held.enter_context(run_lock(run_dir))
         if on_start is not None:
@@ -170,127 +161,19 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
             "checkpoint-seconds"]), seconds_before, on_chunk)
 
 
-@dataclass
-class Plan:
-    """What a run is, worked out before it trains: its data, sizes, model and arithmetic."""
-
-    settings: Settings  # with ``xla`` as the run does it
-    data: Dataset
-    targets: Targets
-    steps_per_epoch: int
-    complexity: Complexity
-    model: keras.Model
-    metrics: list[Entry]
-
-
-def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: bool) -> Plan:
-    """The run's data, shape and model (built in the strategy's scope, after seeding
-    TensorFlow with the run's seed), checked (batch size against the rows, the model's
-    size against the memory there is), and whether it compiles with XLA."""
-    data = build(settings, registry, "dataset")
-    settings = loss_for_task(settings, registry, data.task)
-    targets = plan_targets(data, settings.choices["loss"], registry)
-    rows = len(data.x_train)
-    batch_size = settings.scalars["batch-size"]
-    if batch_size > rows:
-        rows_text = f"{rows} training row{'s' if rows != 1 else ''}"
-        raise UsageError(f"batch-size: {batch_size} is larger than the {rows_text} "
-                         f"of {data.name!r}; accepted: 1..{rows}")
-    steps_per_epoch = -(-rows // batch_size)
-    patience = settings.scalars["patience"]
-    if patience and not len(data.x_val):
-        raise UsageError(f"patience: {patience} stops on the validation loss, but {data.name!r} "
-                         "has no validation part; give it one (csv: --dataset.validation_fraction "
-                         "0.2) or leave --patience at 0")
-    metrics = chosen_metrics(settings.scalars["metrics"], registry, data.task)
-    model = _model(settings, registry, strategy, data, targets)
-    complexity = model_complexity(model)
-    check_memory(complexity.parameters, data, settings.scalars["hidden"], settings.scalars["epochs"])
-    evaluated = rows + len(data.x_test) + len(data.x_val)
-    jit = use_xla(settings, strategy, resumed=resumed,
-                  steps=settings.scalars["epochs"] * steps_per_epoch,
-                  multiply_adds_per_epoch=complexity.multiply_adds * evaluated)
-    # what the run does; the name is recorded, so that a resume, nnfw runs and the settings
-    # file as --config keep the derived one
-    settings = replace(settings, scalars={**settings.scalars, "xla": jit,
-                                          "name": run_name(settings, data.name)})
-    return Plan(settings, data, targets, steps_per_epoch, complexity, model, metrics)
-
-
-def _model(settings: Settings, registry: Registry, strategy: Any, data: Dataset,
-           targets: Targets) -> keras.Model:
-    """The model plugin's model, its variables made in the strategy's scope (kept in step on
-    every replica), with every random number seeded by the run's seed."""
-    import tensorflow as tf
-
-    with strategy.scope(), seeded(settings.scalars["seed"]):
-        try:
-            return build_model(settings, registry, data.input_shape, targets.units)
-        except tf.errors.ResourceExhaustedError:
-            raise UsageError(f"the model ({settings.scalars['hidden'] or 'no'} hidden units) does "
-                             "not fit in memory; use smaller --hidden layers") from None
-
-
-@contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Inside, TensorFlow's and Keras' random numbers are seeded by ``seed``, so that a model
-    whose layers leave their seeds to Keras (its default initializers, dropout) is built the
-    same every time; Python's and numpy's global generators, which Keras seeds for that, are
-    put back after, so the caller's own random numbers do not change."""
-    import random
-
-    import keras
-    import numpy as np
-
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    keras.utils.set_random_seed(seed)  # also TensorFlow's global seed, as the lecture sets it
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-
-
-def _trainer(plan: Plan, registry: Registry, strategy: Any,
+def _trainer(plan: Plan, strategy: Any,
              resume: Path | None) -> tuple[Trainer, float, HistoryLog]:
     """The model, optimizer and loss built in the strategy's scope, in a trainer; restored
     from the run's checkpoint when resuming (with the training seconds it had, and what of
     the history file its checkpoint covers)."""
-    trainer = build_trainer(plan, registry, strategy)
+    trainer = build_trainer(plan, strategy)
     with strategy.scope():
         seconds_before, log = (load_checkpoint(resume, trainer) if resume is not None
                                else (0.0, HistoryLog()))
     return trainer, seconds_before, log
 
 
-def build_trainer(plan: Plan, registry: Registry, strategy: Any, schedule: Any = None) -> Trainer:
-    """The planned run's model with its optimizer and loss, built from their plugins in the
-    strategy's scope, in a trainer. ``schedule`` replaces the learning-rate schedule the
-    settings choose (the learning-rate finder's)."""
-    settings, data = plan.settings, plan.data
-    with strategy.scope():  # variables made here are kept in step on every replica
-        if schedule is None:
-            schedule = build_schedule(registry.get("schedule", settings.choices["schedule"]),
-                                      settings.scalars["lr"], plan.steps_per_epoch,
-                                      settings.scalars["epochs"], settings.params["schedule"])
-        optimizer = registry.get("optimizer", settings.choices["optimizer"]).create(
-            schedule, **settings.params["optimizer"])
-        trainer = Trainer(plan.model, optimizer, build(settings, registry, "loss"),
-                          (data.x_train, data.y_train, data.x_test, data.y_test), plan.targets,
-                          settings.scalars["batch-size"],
-                          stop_on_nan=settings.scalars["on-nan"] == "stop",
-                          jit=settings.scalars["xla"], strategy=strategy,
-                          exact=settings.scalars["exact"],
-                          loss_reduction=registry.get("loss", settings.choices["loss"])
-                          .extras["reduction"],
-                          metrics=per_epoch(plan.metrics), validation=(data.x_val, data.y_val),
-                          shuffle_seed=settings.scalars["seed"] if settings.scalars["shuffle"]
-                          else None, patience=settings.scalars["patience"],
-                          restore_best=settings.scalars["restore-best"])
-    return trainer
-
-
-def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
+def _run_dir(settings: Settings, out: str | Path | None,
              resume: Path | None, files: dict[str, Any]) -> Path | None:
     """The directory the run writes: a new one under ``out``, named by the run's name (see
     :func:`nnfw.settings.run_name`) and its optimizer; or the resumed one, whose settings then
@@ -303,7 +186,7 @@ def _run_dir(settings: Settings, registry: Registry, out: str | Path | None,
         return None
     return create_run_dir(out, f"{settings.scalars['name']}-{settings.choices['optimizer']}",
                           {SETTINGS: settings_text(settings), LOCK: "",
-                           PROVENANCE: json_text({**provenance(settings, registry), FILES: files},
+                           PROVENANCE: json_text({**provenance(settings), FILES: files},
                                                  indent=2)})
 
 
@@ -380,21 +263,7 @@ def _kept_final(trainer: Trainer, data: Dataset, kept: int | None) -> dict[str, 
     return final
 
 
-def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,
-            multiply_adds_per_epoch: int) -> bool:
-    """Whether the run compiles with XLA: fixed when it starts, kept when it is resumed.
-
-    A new run uses XLA where it is allowed (``xla``), not asked to be ``exact``, on
-    one device (replicas run as plain graphs) and where it pays off for the run's size.
-    A resumed run's settings hold what it started with, which it keeps whatever
-    ``epochs`` has become, so that its arithmetic stays the same.
-    """
-    allowed = (settings.scalars["xla"] and not settings.scalars["exact"]
-               and strategy.num_replicas_in_sync == 1)
-    return allowed and (resumed or xla_pays_off(steps, multiply_adds_per_epoch))
-
-
-def provenance(settings: Settings, registry: Registry) -> dict[str, Any]:
+def provenance(settings: Settings) -> dict[str, Any]:
     """What produces a run: Python, TensorFlow, Keras and nnfw versions, and for each chosen
     plugin its entry, plugin, distribution and version."""
     import platform
@@ -405,11 +274,10 @@ def provenance(settings: Settings, registry: Registry) -> dict[str, Any]:
     import nnfw
 
     plugins = {}
-    for slot, name in settings.choices.items():
-        if name is not None:
-            entry = registry.get(SLOTS[slot], name)
-            distribution, version = registry.origin(entry)
-            plugins[slot] = {"entry": entry.name, "plugin": entry.plugin,
+    for slot, choice in settings.chosen.items():
+        if choice is not None:
+            distribution, version = choice.origin
+            plugins[slot] = {"entry": choice.entry.name, "plugin": choice.entry.plugin,
                              "distribution": distribution, "version": version}
     return {"versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                          "keras": keras.__version__, "nnfw": nnfw.__version__},

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.entries import KERAS_KINDS
 from nnfw.errors import UsageError
+from nnfw.kinds import KINDS
 from nnfw.registry import Registry
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def define_plugin_classes(registry: Registry) -> tuple[dict[str, Any], list[str]
 
     found: dict[str, Any] = {}
     skipped = []
-    for kind in KERAS_KINDS:
+    for kind in (k.name for k in KINDS.values() if k.keras):
         for entry in registry.entries(kind):
             try:
                 if entry.keras_objects is not None:

@@ -11,8 +11,9 @@ import re
 import textwrap
 from pathlib import Path
 
-from nnfw.entries import KINDS, SLUG
+from nnfw.entries import SLUG
 from nnfw.errors import UsageError
+from nnfw.kinds import KINDS
 from nnfw.suggest import unknown_name_message
 
 # kind -> (hook body: imports and definitions, then the register call), using {name}, {kind}

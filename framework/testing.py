@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from nnfw import api
-from nnfw.entries import KERAS_KINDS, KINDS, Entry
+from nnfw.entries import Entry
+from nnfw.kinds import KINDS
 from nnfw.registry import Candidate, Registry, entry_point_candidates, load_registry
 
 NOT_BUILT = ("strategy",)  # a strategy starts devices (or joins a cluster): train under it instead
@@ -113,7 +114,7 @@ def _check_entry(entry: Entry, folder: Path, saved: dict[str, str],
         return built["object"]
 
     checks: list[tuple[str, Callable[[], Any]]] = [("builds with its defaults", build_once)]
-    if entry.kind in KERAS_KINDS:
+    if KINDS[entry.kind].keras:
         if entry.kind != "model":  # a model's own config is Keras' to keep: saving checks it
             checks.append(("survives get_config / from_config", lambda: _round_trip(build_once())))
         checks.append(("saves in a model", lambda: saved.__setitem__(
@@ -261,7 +262,7 @@ def _trains(entry: Entry, strategy: Any = None) -> list[Any]:
     from nnfw.loop import Trainer
     from nnfw.model_context import STAND_IN
     from nnfw.network import Targets
-    from nnfw.runner import seeded
+    from nnfw.plan import seeded
 
     rng = np.random.RandomState(0)
     x = rng.uniform(-1, 1, (28, STAND_IN.inputs)).astype("float32")

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nnfw.config_file import load_config
 from nnfw.errors import UsageError
+from nnfw.resolve import resolve_settings
 from nnfw.rundir import MODEL, PREPROCESSING, SETTINGS, read_json
-from nnfw.settings import Settings, load_config, resolve_settings
+from nnfw.settings import Settings
 
 if TYPE_CHECKING:
     import keras
@@ -88,8 +90,7 @@ def _is_record(record: Any) -> bool:
             and all(isinstance(record.get(key), kind) for key, kind in _RECORD_TYPES.items()))
 
 
-def read_new_rows(run: TrainedRun, registry: Registry, path: str
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
+def read_new_rows(run: TrainedRun, path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """``(x, y)`` of the CSV file ``path`` as the run's data set made its features (its
     ``read_rows`` with the run's preprocessing); y is None when the file has no targets.
 
@@ -97,13 +98,14 @@ def read_new_rows(run: TrainedRun, registry: Registry, path: str
     """
     import numpy as np
 
-    entry = registry.get("dataset", run.record["dataset"])
-    reader = entry.extras.get("read_rows")
+    dataset = run.settings.chosen["dataset"]
+    assert dataset is not None  # not an optional slot
+    reader = dataset.entry.extras.get("read_rows")
     if reader is None:
         x, y = read_numeric_rows(path, run.record["feature_names"], run.record["task"],
                                  run.class_names)
     else:
-        x, y = reader(path, run.record["preprocessing"], **run.settings.params["dataset"])
+        x, y = reader(path, run.record["preprocessing"], **dataset.params)
     x = np.asarray(x, dtype=np.float32)
     check_width(run, x, f"{path}: its rows give")
     return x, y
@@ -169,7 +171,7 @@ def _class_id(cell: str, class_names: list[str], path: str, line: int) -> int:
                      f"classes: {', '.join(class_names)}")
 
 
-def prediction_table(run: TrainedRun, registry: Registry, x: np.ndarray
+def prediction_table(run: TrainedRun, x: np.ndarray
                      ) -> tuple[list[str], list[list[Any]]]:
     """The run's predictions for rows ``x``: a header and one row per input row.
 
@@ -187,7 +189,7 @@ def prediction_table(run: TrainedRun, registry: Registry, x: np.ndarray
         return header, outputs.tolist()
     from nnfw.predictions import predicted_classes
 
-    scores, probabilities = class_scores(run, registry, outputs)
+    scores, probabilities = class_scores(run, outputs)
     names = run.class_names
     prefix = "p" if probabilities else "score"
     header = ["predicted", *(f"{prefix}_{name}" for name in names)]
@@ -195,8 +197,7 @@ def prediction_table(run: TrainedRun, registry: Registry, x: np.ndarray
     return header, [[names[c], *row] for c, row in zip(chosen, scores.tolist(), strict=True)]
 
 
-def class_scores(run: TrainedRun, registry: Registry, outputs: np.ndarray
-                 ) -> tuple[np.ndarray, bool]:
+def class_scores(run: TrainedRun, outputs: np.ndarray) -> tuple[np.ndarray, bool]:
     """One score per class for each row, and whether the scores are probabilities: the
     loss's ``probabilities`` turns outputs into them; a one-output model's output ``p``
     is ``[1 - p, p]``."""
@@ -204,10 +205,11 @@ def class_scores(run: TrainedRun, registry: Registry, outputs: np.ndarray
 
     from nnfw.predictions import metric_outputs
 
-    loss = registry.get("loss", run.settings.choices["loss"])
-    convert = loss.extras.get("probabilities")
+    loss = run.settings.chosen["loss"]
+    assert loss is not None  # not an optional slot
+    convert = loss.entry.extras.get("probabilities")
     if convert is not None:
-        outputs = np.asarray(convert(outputs, **run.settings.params["loss"]), dtype=np.float32)
+        outputs = np.asarray(convert(outputs, **loss.params), dtype=np.float32)
     return np.asarray(metric_outputs(outputs, run.binary)), convert is not None
 
 

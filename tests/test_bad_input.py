@@ -18,6 +18,7 @@ import pytest
 from test_cli import BUILT_INS, cli
 
 import nnfw
+import nnfw.resolve
 
 Run = tuple[int, str, str]
 
@@ -280,10 +281,10 @@ def test_missing_config_file_or_a_directory(capsys: pytest.CaptureFixture[str],
 def test_numbers_in_quotes_read_like_options() -> None:
     # a config file's "0.5" is read as the command line's 0.5 is: plugin tables always did so
     registry = nnfw.registry()
-    quoted = nnfw.settings.resolve_settings(registry, {"epochs": "3", "lr": "0.5", "bias": "no",
+    quoted = nnfw.resolve.resolve_settings(registry, {"epochs": "3", "lr": "0.5", "bias": "no",
                                                        "optimizer": {"name": "sgdm",
                                                                      "beta": "0.5"}})
-    plain = nnfw.settings.resolve_settings(registry, {"epochs": 3, "lr": 0.5, "bias": False,
+    plain = nnfw.resolve.resolve_settings(registry, {"epochs": 3, "lr": 0.5, "bias": False,
                                                       "optimizer": {"name": "sgdm", "beta": 0.5}})
     assert quoted == plain
     assert quoted.scalars["epochs"] == 3 and quoted.scalars["bias"] is False

@@ -15,8 +15,8 @@ from nnfw.cli import main
 from nnfw.cli_compare import compare as compare_command
 from nnfw.compare_plan import plan_comparison, split_values
 from nnfw.compare_table import first_epoch_reaching
+from nnfw.config_file import find_config, read_config
 from nnfw.errors import UsageError
-from nnfw.settings import find_config, read_config
 
 FAST = ("--epochs", "5", "--xla", "false")
 

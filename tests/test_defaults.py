@@ -19,8 +19,9 @@ import nnfw
 from nnfw.checks import learnt_nothing
 from nnfw.cli_common import cli_settings
 from nnfw.compare_plan import plan_comparison
+from nnfw.config_file import load_config
+from nnfw.resolve import resolve_settings
 from nnfw.runner import settings_text
-from nnfw.settings import load_config, resolve_settings
 from nnfw.testing import plugin_registry
 
 WITH_EPSILON = ("adagrad", "rmsprop", "adam")

@@ -13,9 +13,10 @@ import pytest
 import nnfw
 from conftest import heavy_imports
 from nnfw.cli import main
+from nnfw.config_file import find_config, read_config
 from nnfw.lr_find import RULE, RangeTest, Tracker, growth_schedule, lr_find, span_from, suggest
+from nnfw.resolve import resolve_settings
 from nnfw.runs import find_runs
-from nnfw.settings import find_config, read_config, resolve_settings
 
 # a range that SGD on the lecture's iris run takes without exploding, over 6 epochs of its
 # 4 batches (the last one short), so the comparison with plain TensorFlow stays well-conditioned

@@ -9,7 +9,7 @@ import sys
 
 from conftest import REPO
 from nnfw import hookspecs
-from nnfw.entries import KINDS
+from nnfw.kinds import KINDS
 
 
 def test_ruff_is_clean() -> None:
@@ -22,7 +22,7 @@ def test_every_hook_spec_is_documented_in_code_and_readme() -> None:
     readme = (REPO / "README.md").read_text()
     specs = [name for name, f in inspect.getmembers(hookspecs, inspect.isfunction)
              if name.startswith("register_")]
-    assert set(specs) == {hook for _, hook, _ in KINDS.values()} | {"register_defaults"}
+    assert set(specs) == {kind.hook for kind in KINDS.values()} | {"register_defaults"}
     for name in specs:
         assert (getattr(hookspecs, name).__doc__ or "").strip(), name
         assert f"`{name}`" in readme, f"README does not mention {name}"

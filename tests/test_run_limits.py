@@ -20,6 +20,7 @@ from test_bad_input import one_error_line
 from test_cli import cli
 
 import nnfw
+import nnfw.resolve
 from nnfw import runner
 from nnfw.checkpoint import CHECKPOINT, saved_epochs
 from nnfw.history_log import HISTORY_LOG, ROW_BYTES
@@ -125,7 +126,7 @@ def test_a_run_too_long_for_its_history_to_fit_is_one_line(capsys: pytest.Captur
 
 def test_a_resumed_run_says_its_new_target_and_is_unfinished_until_it_ends(
         capsys: pytest.CaptureFixture[str], run: Path) -> None:
-    settings = nnfw.settings.resume_settings(nnfw.registry(), run, {"epochs": 50})
+    settings = nnfw.resolve.resume_settings(nnfw.registry(), run, {"epochs": 50})
 
     def killed(history: Any) -> None:
         if history.epochs_run >= 10:
