@@ -14,14 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import strict_plugins
 from nnfw.kinds import KINDS, Kind
-from nnfw.registry import (
-    Registry,
-    allowed_from_env,
-    allowed_in,
-    disabled_from_env,
-    load_registry,
-    names_in,
-)
+from nnfw.loading import allowed_from_env, allowed_in, disabled_from_env, load_registry, names_in
+from nnfw.registry import Registry
 
 if TYPE_CHECKING:
     import keras

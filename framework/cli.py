@@ -38,9 +38,10 @@ from nnfw.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.entries import Entry
 from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, UsageError, use_strict_plugins
 from nnfw.kinds import KINDS, PLURALS, kind_named
+from nnfw.loading import ALLOW_ENV
 from nnfw.params import sizes
 from nnfw.quiet import say
-from nnfw.registry import ALLOW_ENV, BUILT_IN, DISABLE_ENV, Registry
+from nnfw.registry import BUILT_IN, DISABLE_ENV, Registry
 from nnfw.rundir import json_text
 from nnfw.suggest import unknown_name_message
 

@@ -26,7 +26,8 @@ from typing import Any
 from nnfw import api
 from nnfw.entries import Entry
 from nnfw.kinds import KINDS
-from nnfw.registry import Candidate, Registry, entry_point_candidates, load_registry
+from nnfw.loading import Candidate, entry_point_candidates, load_registry
+from nnfw.registry import Registry
 
 NOT_BUILT = ("strategy",)  # a strategy starts devices (or joins a cluster): train under it instead
 
@@ -427,7 +428,7 @@ def _import_root(module: types.ModuleType) -> str:
 # argv[1]: {plugin name: module name}; argv[2]: {entry label: saved model path}
 _FRESH_PROCESS_SCRIPT = """
 import importlib, json, sys
-from nnfw.registry import HEAVY_MODULES
+from nnfw.loading import HEAVY_MODULES
 heavy, modules = {}, {}
 for plugin, name in json.loads(sys.argv[1]).items():
     before = {m for m in HEAVY_MODULES if m in sys.modules}
@@ -435,7 +436,7 @@ for plugin, name in json.loads(sys.argv[1]).items():
     new = sorted({m for m in HEAVY_MODULES if m in sys.modules} - before)
     if new:
         heavy[plugin] = ", ".join(new)
-from nnfw.registry import Candidate, entry_point_candidates, load_registry
+from nnfw.loading import Candidate, entry_point_candidates, load_registry
 from nnfw.saved import load_model
 registry = load_registry([*(c for c in entry_point_candidates() if c.name not in modules),
                           *(Candidate(p, lambda m=m: m) for p, m in modules.items())])

@@ -16,8 +16,9 @@ import tensorflow as tf
 from test_cli import cli
 
 import nnfw
+from nnfw.api import train_settings
 from nnfw.checks import learnt_nothing
-from nnfw.cli_common import cli_settings
+from nnfw.cli_common import parse_plugin_options
 from nnfw.compare_plan import plan_comparison
 from nnfw.config_file import load_config
 from nnfw.resolve import resolve_settings
@@ -73,7 +74,9 @@ def test_a_lecture_config_gives_epsilon_0_to_the_optimizer_chosen_beside_it(
 
 def test_the_command_line_the_api_and_compare_pin_the_lecture_alike() -> None:
     registry = nnfw.registry()
-    given = cli_settings(registry, "iris", {"optimizer": "rmsprop"}, ["--optimizer.beta", "0.8"])
+    # as nnfw train --config iris --optimizer rmsprop --optimizer.beta 0.8 resolves them
+    given = train_settings("iris", parse_plugin_options(["--optimizer.beta", "0.8"]),
+                           optimizer="rmsprop")
     assert given.params["optimizer"] == {"beta": 0.8, "epsilon": 0.0}
     run = nnfw.train("iris", optimizer="rmsprop", epochs=1)
     assert run.settings.params["optimizer"]["epsilon"] == 0.0

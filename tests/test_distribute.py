@@ -19,8 +19,8 @@ import pytest
 import nnfw
 from conftest import run_nnfw
 from nnfw import api
+from nnfw.loading import Candidate, entry_point_candidates, load_registry
 from nnfw.loop import replica_rows
-from nnfw.registry import Candidate, entry_point_candidates, load_registry
 from nnfw.runner import RunResult
 
 MIRRORED = "mirrored"

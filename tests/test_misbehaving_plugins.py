@@ -20,7 +20,7 @@ from nnfw import PluginError, hookimpl
 from nnfw.api import use_registry
 from nnfw.cli import main
 from nnfw.errors import NnfwWarning
-from nnfw.registry import Candidate, entry_point_candidates, load_registry
+from nnfw.loading import Candidate, entry_point_candidates, load_registry
 
 
 def error_lines(err: str) -> list[str]:

@@ -322,7 +322,7 @@ def test_any_config_file_gives_settings_or_one_line(scratch: Path, text: str) ->
         return
     assert set(tomllib.loads(text)) <= set(KNOWN_KEYS)
     for slot, name in found.choices.items():
-        assert name is None or name in registry().names(SLOTS[slot])
+        assert name is None or name in registry().names(SLOTS[slot].kind)
     for name, value in found.scalars.items():
         SCALAR_BY_NAME[name].check(value)
     assert found.scalars["lr"] > 0 and 1 <= found.scalars["epochs"] <= INT32_MAX
