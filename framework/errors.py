@@ -1,8 +1,17 @@
-"""The errors nnfw reports to a person in one line, without a traceback."""
+"""The errors nnfw reports to a person in one line, without a traceback, and the exit codes.
+
+Exit codes: 0 done; 1 an nnfw error (a file could not be written, ...); 2 bad input
+(:class:`UsageError`, and click's own usage errors); 3 a broken plugin
+(:class:`PluginError`); 4 training diverged (:data:`EXIT_DIVERGED`); 5 a worker of a
+multi-worker run was lost; 128 + the signal's number for a run stopped by SIGINT or
+SIGTERM (everything saved); 130 (:data:`EXIT_CTRL_C`) Ctrl-C outside training.
+"""
 
 import os
 
 STRICT_ENV = "NNFW_STRICT_PLUGINS"
+EXIT_DIVERGED = 4  # the run finished, but its loss or weights stopped being finite
+EXIT_CTRL_C = 130  # Ctrl-C where there was nothing to save
 _strict: list[bool] = []  # what use_strict_plugins was given, if anything
 
 
