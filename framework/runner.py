@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity
-from nnfw.errors import UsageError
+from nnfw.errors import Interrupted, LostWorker, UsageError
 from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import guarded
@@ -41,7 +41,7 @@ from nnfw.rundir import (
     write_json,
 )
 from nnfw.settings import Settings
-from nnfw.stopping import Interrupted, LostWorker, stop_on_signals
+from nnfw.stopping import stop_on_signals
 from nnfw.tensorboard import write_tensorboard
 from nnfw.trained import preprocessing_record
 
