@@ -90,12 +90,12 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[LECTURE_FOLDER] = str(_LectureCode.folder)
 
 
-# Test files that keep a worker busy for a minute or more, with rough worker-seconds each on
-# two busy cores. With pytest-xdist they start first, dealt out so that each worker's share
-# of them is about even: no long test is left to make a tail at the end of the run, and a
-# module's fixture is built once (work stealing takes tests from the end of a worker's queue)
-SLOW_FILES = {"test_benchmarks_quick.py": 200, "test_scaffold.py": 145, "test_multi_worker.py": 300,
-              "test_resume.py": 250, "test_testing_kit.py": 110, "test_cli.py": 250}
+# Test files that keep a worker busy for minutes, with rough seconds each (alone, -n 0). With
+# pytest-xdist they start first, dealt out so that each worker's share of them is about even:
+# no long test is left to make a tail at the end of the run, and a module's fixture is built
+# once (work stealing takes tests from the end of a worker's queue)
+SLOW_FILES = {"test_resume.py": 220, "test_multi_worker.py": 190, "test_cli.py": 160,
+              "test_scaffold.py": 150, "test_benchmarks_quick.py": 130, "test_testing_kit.py": 80}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
