@@ -90,6 +90,45 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[LECTURE_FOLDER] = str(_LectureCode.folder)
 
 
+# Test files that keep a worker busy for minutes, with rough seconds each (alone, -n 0). With
+# pytest-xdist they start first, dealt out so that each worker's share of them is about even:
+# no long test is left to make a tail at the end of the run, and a module's fixture is built
+# once (work stealing takes tests from the end of a worker's queue)
+SLOW_FILES = {"test_resume.py": 220, "test_multi_worker.py": 190, "test_cli.py": 160,
+              "test_scaffold.py": 150, "test_benchmarks_quick.py": 130, "test_testing_kit.py": 80}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker: order the tests so that every worker's first share of them
+    (the scheduler hands out equal shares in this order) starts with its part of SLOW_FILES."""
+    workers = int(config.workerinput["workercount"]) if hasattr(config, "workerinput") else 1
+    if workers > 1:
+        items[:] = _slow_files_first(items, workers)
+
+
+def _slow_files_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """``items`` as one share per worker, the shares as long as the scheduler makes them:
+    the slow files dealt out heaviest first to the lightest share, then the other tests in
+    their own order."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.path.name, []).append(item)
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for name in sorted(set(files) & set(SLOW_FILES), key=SLOW_FILES.__getitem__, reverse=True):
+        lightest = loads.index(min(loads))
+        shares[lightest].extend(files[name])
+        loads[lightest] += SLOW_FILES[name]
+    rest = iter([item for name, group in files.items() if name not in SLOW_FILES for item in group])
+    left = len(items)
+    for index, share in enumerate(shares):
+        size = left // (workers - index)  # what the scheduler sends this share's worker
+        share.extend(item for _, item in zip(range(size - len(share)), rest, strict=False))
+        left -= len(share)
+    shares[-1].extend(rest)
+    return [item for share in shares for item in share]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the lecture's code in the background when lecture tests are going to run."""
     if hasattr(session.config, "workerinput") or _LectureCode.folder is not None:
