@@ -22,7 +22,8 @@ import pluggy
 from nnfw import hookspecs
 from nnfw.entries import Entry, make_entry
 from nnfw.errors import NnfwWarning, PluginError, UsageError
-from nnfw.isolation import contained, describe
+from nnfw.exception_line import describe
+from nnfw.isolation import contained
 from nnfw.kinds import HOOKS, KINDS
 from nnfw.suggest import closest, unknown_name_message
 
