@@ -1,5 +1,8 @@
-"""The plugin kit's fresh-process checks: a plugin's module imports no TensorFlow, and the
-models saved with its objects load in a new Python process."""
+"""The plugin kit's fresh-process checks: importing a plugin, and loading its saved models.
+
+A plugin's module must import no TensorFlow, and the models saved with its objects must
+load in a new Python process (safe mode).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The plugin kit's checks per kind: what an optimizer, a loss, a model, a metric, a data set
-or a function must do beyond building (TensorFlow is imported when a check runs)."""
+"""The plugin kit's checks per kind, beyond building with the defaults.
+
+What an optimizer, a loss, a model, a metric, a data set or a function must do;
+TensorFlow is imported when a check runs.
+"""
 
 from __future__ import annotations
 
