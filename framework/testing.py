@@ -8,6 +8,9 @@ Importing this module does not import TensorFlow; the checks do, when they run.
 - :func:`check_plugin` checks every entry a plugin module registers against its kind's
   contract and raises :class:`PluginCheckError` listing each failure as
   ``KIND NAME: CHECK: what is wrong``.
+
+The checks live in :mod:`nnfw.testing_kinds` (per kind), :mod:`nnfw.testing_saving` (Keras
+serialization) and :mod:`nnfw.testing_fresh` (a new Python process).
 """
 
 from __future__ import annotations
