@@ -15,9 +15,9 @@ from nnfw.cli_common import (
     table,
     train_options,
 )
-from nnfw.compare import Comparison, statistics_json
 from nnfw.compare import compare as run_compare
 from nnfw.compare_plan import Plan
+from nnfw.compare_report import Comparison, statistics_json
 from nnfw.compare_run import RunOutcome
 from nnfw.compare_table import display_table
 from nnfw.config_file import load_config

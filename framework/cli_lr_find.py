@@ -15,7 +15,9 @@ from nnfw.cli_common import (
     registry_with_warnings,
     train_options,
 )
-from nnfw.lr_find import RULE, SPAN_PARAMS, RangeTest, refuse_unused, span_from
+from nnfw.lr_find import RangeTest
+from nnfw.lr_find_rule import RULE
+from nnfw.lr_find_span import SPAN_PARAMS, refuse_unused, span_from
 from nnfw.rundir import LR_FIND_JSON, LR_FIND_PNG, json_text
 
 _SPAN_DESTS = {param.name: param.name.replace("-", "_") for param in SPAN_PARAMS}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from nnfw.cli_common import parse_plugin_options, registry_with_warnings
-from nnfw.entries import Entry
 from nnfw.errors import UsageError
+from nnfw.number_format import values_text
 from nnfw.resolve import choose, entry_named
 
 FORMATS = ("png", "svg", "pdf")
@@ -23,10 +22,6 @@ def _output(output: str | None, default_stem: str, fmt: str | None) -> Path:
             path = path.with_suffix(f".{fmt}")
         return path
     return Path(f"{default_stem}.{fmt or 'png'}")
-
-
-def _values_text(entry: Entry, values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
 
 
 @click.group("plot")
@@ -72,7 +67,7 @@ def plot_schedule_command(ctx: click.Context, name: str, lr: float, epochs: int,
         rates = np.full(len(steps), float(schedule))
     per_step = steps_per_epoch > 1
     title = f"{entry.name}: {entry.formula or entry.description}  (lr_base={lr:g}"
-    title += f", {_values_text(entry, values)})" if values else ")"
+    title += f", {values_text(values)})" if values else ")"
     path = plot_schedule(steps if per_step else steps // steps_per_epoch, rates,
                          _output(output, "schedule", fmt), title,
                          xlabel="step (batch)" if per_step else "epoch", show=show)
@@ -118,7 +113,7 @@ def plot_activation_command(ctx: click.Context, names: tuple[str, ...], x_range:
             tape.watch(points)
             values = function(points)
         slope = tape.gradient(values, points)
-        label = entry.name + (f" ({_values_text(entry, own)})" if own else "")
+        label = entry.name + (f" ({values_text(own)})" if own else "")
         curves[label] = (x, np.asarray(values).ravel(), np.asarray(slope).ravel())
     path = plot_activations(curves, _output(output, "activations", fmt),
                             "Activation functions and their derivatives", show=show)

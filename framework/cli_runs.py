@@ -13,6 +13,7 @@ import click
 
 from nnfw.cli_common import printable, table
 from nnfw.complexity import Complexity, describe_complexity
+from nnfw.number_format import number_text
 from nnfw.rundir import json_text
 from nnfw.runs import DIVERGED, FINISHED, UNREADABLE, Run, find_run, find_runs
 from nnfw.scalars import SCALAR_BY_NAME
@@ -57,19 +58,15 @@ def _row(run: Run) -> tuple[str, ...]:
     name = f"  {run.path.name}" if run.comparison else run.name
     final = facts["final"] or {}
     return (name, facts["dataset"] or "-", facts["optimizer"] or "-", facts["loss"] or "-",
-            _number(facts["lr"], "g"), _epochs(facts["epochs_run"], facts["epochs"]),
+            number_text(facts["lr"], "g"), _epochs(facts["epochs_run"], facts["epochs"]),
             _metric(final, "loss", ".6g"), _metric(final, "test_accuracy", ".4g"), _status(run))
-
-
-def _number(value: Any, spec: str) -> str:
-    return format(value, spec) if isinstance(value, int | float) and not isinstance(value, bool) else "-"
 
 
 def _metric(final: dict[str, Any], key: str, spec: str) -> str:
     """A final metric; JSON's null stands for a value that was not finite (NaN or infinite)."""
     if key not in final:
         return "-"
-    return "non-finite" if final[key] is None else _number(final[key], spec)
+    return "non-finite" if final[key] is None else number_text(final[key], spec)
 
 
 def _epochs(run: Any, planned: Any) -> str:
@@ -153,7 +150,7 @@ def _describe(run: Run) -> list[str]:
     if final:
         lines.append("final: " + ", ".join(f"{k} {_metric(final, k, '.7g')}" for k in final))
     if "train_seconds" in summary:
-        lines.append(f"training time: {_number(summary['train_seconds'], '.3f')} s")
+        lines.append(f"training time: {number_text(summary['train_seconds'], '.3f')} s")
     if "weights" in summary:
         lines.append("weights: " + json.dumps(summary["weights"]))
     lines.append("files: " + (", ".join(run.files()) or "(none)"))

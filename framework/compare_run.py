@@ -3,7 +3,8 @@ processes (``--jobs``); the numbers do not depend on which."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,39 +36,54 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
     spawned worker processes, each using the installed plugins (entry points)
     and one TensorFlow thread. ``on_done(outcome, finished, total)`` is
     called as each run finishes. A divergence is an outcome, not an error; any
-    other error stops the comparison, naming the run.
+    other error stops the comparison: an nnfw error of its own class and exit code
+    (so ``nnfw compare`` passes on the failed run's code), its message naming the run.
     """
-    total = len(plan.runs)
-    workers = min(jobs, total)
-    outcomes: list[RunOutcome | None] = [None] * total
-    if workers <= 1:
-        from nnfw.plan import start_strategy
-        from nnfw.quiet import import_tensorflow_quietly
+    if min(jobs, len(plan.runs)) <= 1:
+        return _run_here(plan, registry, out, on_done)
+    return _run_in_workers(plan, out, jobs, on_done)
 
-        # every run's strategy first: one may split the CPU, possible only before it starts
-        import_tensorflow_quietly(lambda: [start_strategy(run.settings)
-                                           for run in plan.runs])
-        for index, run in enumerate(plan.runs):
-            outcomes[index] = train_planned(run, registry, out)
-            if on_done:
-                on_done(outcomes[index], index + 1, total)  # type: ignore[arg-type]
-        return outcomes  # type: ignore[return-value]
+
+def _run_here(plan: Plan, registry: Registry, out: str | Path,
+              on_done: Callable[[RunOutcome, int, int], None] | None) -> list[RunOutcome]:
+    """The runs one after another in this process."""
+    from nnfw.plan import start_strategy
+    from nnfw.quiet import import_tensorflow_quietly
+
+    # every run's strategy first: one may split the CPU, possible only before it starts
+    import_tensorflow_quietly(lambda: [start_strategy(run.settings) for run in plan.runs])
+    outcomes = []
+    for run in plan.runs:
+        with _naming(run):
+            outcomes.append(train_planned(run, registry, out))
+        if on_done:
+            on_done(outcomes[-1], len(outcomes), len(plan.runs))
+    return outcomes
+
+
+def _run_in_workers(plan: Plan, out: str | Path, jobs: int,
+                    on_done: Callable[[RunOutcome, int, int], None] | None) -> list[RunOutcome]:
+    """The runs in ``jobs`` spawned worker processes (fewer for fewer runs)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
     from nnfw.api import plugins_used
     from nnfw.errors import strict_plugins
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+    total = len(plan.runs)
+    outcomes: list[RunOutcome | None] = [None] * total
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    pool = ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context,
+                               initializer=_start_worker,
                                initargs=(stop, plugins_used(), strict_plugins()))
     try:
         futures = {pool.submit(_train_in_worker, run, str(out)): i for i, run in enumerate(plan.runs)}
         for finished, future in enumerate(as_completed(futures), start=1):
             index = futures[future]
-            outcomes[index] = future.result()
+            with _naming(plan.runs[index]):
+                outcomes[index] = future.result()
             if on_done:
                 on_done(outcomes[index], finished, total)  # type: ignore[arg-type]
     except BrokenProcessPool:
@@ -83,20 +99,23 @@ def run_comparison(plan: Plan, registry: Registry, out: str | Path, jobs: int = 
     return outcomes  # type: ignore[return-value]
 
 
-def train_planned(run: PlannedRun, registry: Registry, out: str | Path) -> RunOutcome:
-    """Train one planned run in this process, its run directory under ``out``.
+@contextlib.contextmanager
+def _naming(run: PlannedRun) -> Iterator[None]:
+    """An nnfw error raised by ``run``, its message naming the run (its class, exit code and
+    other attributes kept). Named here, in the main process: what crosses from a worker
+    is the error as training raised it."""
+    try:
+        yield
+    except NnfwError as exc:
+        exc.args = (f"run {run.label!r}: {exc}",)
+        raise
 
-    An nnfw error is raised again as a plain :class:`NnfwError` (same exit
-    code, so it crosses process boundaries) whose message names the run.
-    """
+
+def train_planned(run: PlannedRun, registry: Registry, out: str | Path) -> RunOutcome:
+    """Train one planned run in this process, its run directory under ``out``."""
     from nnfw.runner import run_training
 
-    try:
-        result = run_training(run.settings, registry, out=out)
-    except NnfwError as exc:
-        error = NnfwError(f"run {run.label!r}: {exc}")
-        error.exit_code = exc.exit_code
-        raise error from None
+    result = run_training(run.settings, registry, out=out)
     return RunOutcome(run.label, result.history, result.divergence, result.train_seconds,
                       result.run_dir)
 
@@ -139,10 +158,26 @@ def _train_in_worker(run: PlannedRun, out: str) -> RunOutcome:
     from nnfw.api import registry
 
     if _stop is not None and _stop.is_set():
-        raise NnfwError(f"run {run.label!r}: not started, the comparison stopped")
+        raise NnfwError("not started, the comparison stopped")
     try:
         return train_planned(run, registry(), out)
-    except BaseException:
+    except BaseException as exc:
         if _stop is not None:
             _stop.set()  # before this worker takes another run
+        if isinstance(exc, NnfwError):
+            raise _portable(exc) from None
         raise
+
+
+def _portable(exc: NnfwError) -> NnfwError:
+    """``exc`` as it can cross to the main process: itself where pickling rebuilds it (its
+    class kept), else an :class:`NnfwError` with its message and exit code."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # a constructor that takes more than the message, without __reduce__
+        error = NnfwError(str(exc))
+        error.exit_code = exc.exit_code
+        return error
+    return exc

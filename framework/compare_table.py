@@ -8,6 +8,7 @@ from typing import Any
 
 from nnfw.compare_plan import Plan
 from nnfw.compare_run import RunOutcome
+from nnfw.number_format import number_text
 
 TARGET_SLACK = 1e-6  # accuracies are float32 fractions: 29/30 is 0.96666664
 
@@ -64,20 +65,16 @@ def display_table(rows: Sequence[Mapping[str, Any]], target: float | None = None
     header += ["time (s)", "diverged"]
     cells = []
     for row in rows:
-        line = [row["run"], _number(row["final_loss"], ".7g")]
+        line = [row["run"], number_text(row["final_loss"], ".7g")]
         if has_accuracy:
-            line += [_number(row["final_test_accuracy"], ".4f"), _number(row["best_test_accuracy"], ".4f")]
+            line += [number_text(row[key], ".4f") for key in ("final_test_accuracy", "best_test_accuracy")]
         if target is not None:
-            line.append("-" if row["target_epoch"] is None else str(row["target_epoch"]))
-        line.append(f"{row['train_seconds']:.2f}")
+            line.append(number_text(row["target_epoch"], "d"))
+        line.append(number_text(row["train_seconds"], ".2f"))
         line.append(f"yes (epoch {row['divergence_epoch']}, step {row['divergence_step']})"
                     if row["diverged"] else "no")
         cells.append(line)
     return header, cells
-
-
-def _number(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
 
 
 def markdown_table(header: Sequence[str], cells: Sequence[Sequence[str]]) -> str:

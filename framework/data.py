@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from nnfw.errors import UsageError
+from nnfw.exception_line import message_line
 
 if TYPE_CHECKING:
     import numpy as np
@@ -133,7 +134,7 @@ def _float32(x: object, what: str) -> np.ndarray:
         with np.errstate(over="ignore"):  # too large for float32: inf, reported by the caller
             return np.asarray(x, dtype=np.float32)
     except (TypeError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = message_line(exc) or type(exc).__name__
         raise UsageError(f"{what}: not a table of numbers ({detail})") from None
 
 

@@ -75,7 +75,8 @@ class Entry:
         breaks the kind's contract (or propagates as it is in strict mode, for plugin
         authors). What the factory changed for the whole process is put back.
         """
-        from nnfw.isolation import check_result, contained, describe
+        from nnfw.exception_line import describe
+        from nnfw.isolation import check_result, contained
 
         who = f"{self.kind} {self.name!r} of plugin {self.plugin!r}"
         with contained(who):

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.errors import STRICT_ENV, NnfwError, NnfwWarning, PluginError, strict_plugins
+from nnfw.exception_line import describe
 from nnfw.output import stdout_to_stderr
 
 if TYPE_CHECKING:
@@ -169,24 +169,6 @@ def check_result(entry: Entry, result: Any) -> None:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-# first lines that only say where an error was caught: the cause is on a later line
-_WRAPPERS = ("Exception encountered when calling", "Graph execution error")
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def describe(exc: BaseException) -> str:
-    """An exception as one short line: its type and the line of its message that says what
-    went wrong (the first, unless that one only says where Keras or TensorFlow caught it)."""
-    lines = [_ANSI.sub("", line).strip() for line in str(exc).splitlines()]
-    lines = [line for line in lines if line]
-    if lines and lines[0].startswith(_WRAPPERS):
-        causes = [re.sub(r"\s*\[\[.*?\]\].*$", "", line) for line in lines[1:]
-                  if not line.startswith(("File ", "Detected at node", "Arguments received",
-                                          "•", "[["))]
-        lines = [cause for cause in causes if cause] or lines
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def blame(exc: BaseException, entries: Iterable[Entry]) -> Entry | None:

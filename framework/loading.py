@@ -22,7 +22,8 @@ import pluggy
 from nnfw import hookspecs
 from nnfw.entries import Entry, make_entry
 from nnfw.errors import NnfwWarning, PluginError
-from nnfw.isolation import contained, describe
+from nnfw.exception_line import describe
+from nnfw.isolation import contained
 from nnfw.kinds import HOOKS
 from nnfw.registry import BUILT_IN, DISABLE_ENV, PluginRecord, Registry
 from nnfw.suggest import closest

@@ -15,160 +15,20 @@ Nothing here imports TensorFlow until a test runs.
 from __future__ import annotations
 
 import functools
-import math
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import UsageError
-from nnfw.params import Param
+from nnfw.lr_find_rule import RULE, Suggestion, Tracker, suggest
+from nnfw.lr_find_span import UNUSED, Span
 from nnfw.registry import Registry
 from nnfw.rundir import LR_FIND_JSON, LR_FIND_PNG, create_run_dir, json_text
-from nnfw.scalars import FLOAT32_MAX, FLOAT32_TINY
 from nnfw.settings import Settings
 
 if TYPE_CHECKING:
     from nnfw.loop import Trainer
-
-RULE = "a tenth of the learning rate at which the smoothed loss is lowest"
-_LR_BOUNDS = f"[{FLOAT32_TINY!r}, {FLOAT32_MAX!r}]"  # what --lr accepts: a normal float32
-MAX_STEPS = 100_000  # one Python call a step: about a millisecond each on a small model
-SPAN_PARAMS: tuple[Param, ...] = (
-    Param("min-lr", 1e-6, "learning rate of the first step", bounds=_LR_BOUNDS),
-    Param("max-lr", 10.0, "learning rate of the last step", bounds=_LR_BOUNDS),
-    Param("steps", 100, "optimizer steps from --min-lr to --max-lr, cycling over the "
-          "training batches", bounds=f"[2, {MAX_STEPS}]"),
-    # 0.9: about 10 steps of memory, enough to even out the pattern of a few batches cycling
-    # (iris: 4); fastai's 0.98 (50 steps) lags a 100-step test by about a decade of lr, and
-    # moved the suggestion for the lecture's iris Adam from 0.087 to 0.23
-    Param("smoothing", 0.9, "factor beta of the smoothed loss, an exponential moving average "
-          "with bias correction: a = beta*a + (1-beta)*loss; smoothed = a / (1 - beta^(step+1)); "
-          "0: no smoothing", bounds="[0, 1)"),
-    Param("stop-factor", 4.0, "stop when the smoothed loss exceeds this many times its lowest "
-          "value so far (or the loss is not finite)", bounds="(1, inf)"),
-)
-# training settings that the range test replaces or has no use for
-UNUSED = {"lr": "the learning rate runs from --min-lr to --max-lr",
-          "schedule": "the learning rate runs from --min-lr to --max-lr",
-          "epochs": "the test runs --steps optimizer steps",
-          "on-nan": "the test stops when the loss is not finite",
-          "checkpoint-seconds": "the test keeps no checkpoints",
-          "xla": "its steps run one at a time, as plain graphs"}
-
-
-@dataclass(frozen=True)
-class Span:
-    """What the range test runs: the learning rates, how many steps, and its two rules
-    (:func:`span_from` gives the defaults)."""
-
-    min_lr: float
-    max_lr: float
-    steps: int
-    smoothing: float
-    stop_factor: float
-
-    @property
-    def factor_per_step(self) -> float:
-        """How much the learning rate grows from one step to the next."""
-        return (self.max_lr / self.min_lr) ** (1 / (self.steps - 1))
-
-
-def span_from(given: Mapping[str, Any]) -> Span:
-    """The span from option values keyed by option name (``min-lr``: text from the command
-    line, or numbers), checked; a missing or None value is the default. Every bad value is
-    a :class:`UsageError` naming the option and what it accepts."""
-    values = {}
-    for param in SPAN_PARAMS:
-        value = given.get(param.name)
-        if value is None:
-            value = param.default
-        values[param.name] = (param.parse(value, where="--") if isinstance(value, str)
-                              else param.check(value, where="--"))
-    if not values["min-lr"] < values["max-lr"]:
-        raise UsageError(f"--min-lr {values['min-lr']!r} is not smaller than --max-lr "
-                         f"{values['max-lr']!r}; accepted: 0 < --min-lr < --max-lr")
-    return Span(values["min-lr"], values["max-lr"], values["steps"], values["smoothing"],
-                values["stop-factor"])
-
-
-def refuse_unused(options: Mapping[str, Any], plugin_options: Mapping[str, Any]) -> None:
-    """A :class:`UsageError` for a training option given on the command line that the range
-    test does not use (in a config file they are left alone: it was written for training)."""
-    for name, why in UNUSED.items():
-        if options.get(name) is not None or name in plugin_options:
-            shown = f"--{name}" if name not in plugin_options else f"--{name}.KEY"
-            raise UsageError(f"{shown} does not apply to lr-find ({why}); leave it out")
-
-
-class Tracker:
-    """The losses of a range test, step by step: raw, smoothed, and whether to stop.
-
-    The smoothed loss is an exponential moving average with bias correction (so the
-    first steps are not pulled towards 0): ``a = beta * a + (1 - beta) * loss``,
-    ``smoothed = a / (1 - beta ** (step + 1))``. The test stops at the first step whose
-    loss is not finite, or whose smoothed loss exceeds ``stop_factor`` times the lowest
-    smoothed loss of the steps before (for a loss below 0: lies more than
-    ``stop_factor - 1`` times that lowest value's size above it).
-    """
-
-    def __init__(self, smoothing: float, stop_factor: float) -> None:
-        self.smoothing = smoothing
-        self.stop_factor = stop_factor
-        self.losses: list[float] = []
-        self.smoothed: list[float] = []
-        self.lowest = math.inf
-        self._average = 0.0
-
-    def add(self, loss: float) -> str | None:
-        """Record a step's loss; return why the test stops here, or None to go on."""
-        beta = self.smoothing
-        self._average = beta * self._average + (1 - beta) * loss
-        smoothed = self._average / (1 - beta ** (len(self.losses) + 1))
-        self.losses.append(loss)
-        self.smoothed.append(smoothed)
-        if not (math.isfinite(loss) and math.isfinite(smoothed)):
-            return f"the loss is not finite ({loss})"
-        if smoothed - self.lowest > (self.stop_factor - 1) * abs(self.lowest):
-            return (f"the smoothed loss {smoothed:.4g} exceeds {self.stop_factor:g}x its lowest "
-                    f"value {self.lowest:.4g}")
-        self.lowest = min(self.lowest, smoothed)
-        return None
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """The suggested learning rate (None: no step had a finite loss), where the smoothed
-    loss was lowest (step from 0, its learning rate and value), and a warning about the
-    range, if any."""
-
-    lr: float | None
-    lowest_step: int | None = None
-    lowest_lr: float | None = None
-    lowest_loss: float | None = None
-    note: str = ""
-
-
-def suggest(lrs: list[float], smoothed: list[float], stopped: bool) -> Suggestion:
-    """The rule :data:`RULE`: a tenth of the learning rate of the step with the lowest smoothed
-    loss (the first such step). Where the loss falls fastest the learning rate is near its
-    largest useful value already; a tenth of that, where the loss is lowest, is the usual
-    safe choice (Smith; fastai's ``lr_min``) and is not thrown off by one noisy step.
-    ``stopped`` says whether the test stopped early; if not, a minimum at the last step
-    means the range may end too low."""
-    finite = [step for step, value in enumerate(smoothed) if math.isfinite(value)]
-    if not finite:
-        return Suggestion(None, note="no step had a finite loss: try a smaller --min-lr")
-    best = min(finite, key=lambda step: smoothed[step])
-    note = ""
-    if best == 0:
-        note = ("the smoothed loss was lowest at the first step: the range may start too high; "
-                "try a smaller --min-lr")
-    elif best == len(smoothed) - 1 and not stopped:
-        note = ("the smoothed loss was still falling at the last step: the range may end too "
-                "low; try a larger --max-lr")
-    return Suggestion(lrs[best] / 10, best, lrs[best], smoothed[best], note)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from nnfw.figures import (
     run_colours,
     save_figure,
 )
+from nnfw.number_format import values_text
 from nnfw.rundir import write_atomic
 
 if TYPE_CHECKING:
@@ -221,6 +222,5 @@ def _legend_text(path: OptimizerPath) -> str:
 
 def _settings_text(result: PathsResult) -> str:
     values = {**result.params.get("function", {}), **result.params.get("schedule", {})}
-    extra = "".join(f", {key}={value:g}" if isinstance(value, float) else f", {key}={value}"
-                    for key, value in values.items())
+    extra = f", {values_text(values)}" if values else ""
     return f"lr {result.lr:g}, schedule {result.schedule}, {result.steps} steps{extra}"

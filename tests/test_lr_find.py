@@ -14,7 +14,9 @@ import nnfw
 from conftest import heavy_imports
 from nnfw.cli import main
 from nnfw.config_file import find_config, read_config
-from nnfw.lr_find import RULE, RangeTest, Tracker, growth_schedule, lr_find, span_from, suggest
+from nnfw.lr_find import RangeTest, growth_schedule, lr_find
+from nnfw.lr_find_rule import RULE, Tracker, suggest
+from nnfw.lr_find_span import span_from
 from nnfw.resolve import resolve_settings
 from nnfw.runs import find_runs
 
