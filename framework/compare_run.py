@@ -51,11 +51,12 @@ def _run_here(plan: Plan, registry: Registry, out: str | Path,
     from nnfw.quiet import import_tensorflow_quietly
 
     # every run's strategy first: one may split the CPU, possible only before it starts
-    import_tensorflow_quietly(lambda: [start_strategy(run.settings) for run in plan.runs])
+    strategies = import_tensorflow_quietly(lambda: [start_strategy(run.settings)
+                                                    for run in plan.runs])
     outcomes = []
-    for run in plan.runs:
+    for run, strategy in zip(plan.runs, strategies or [], strict=True):
         with _naming(run):
-            outcomes.append(train_planned(run, registry, out))
+            outcomes.append(train_planned(run, registry, out, strategy))
         if on_done:
             on_done(outcomes[-1], len(outcomes), len(plan.runs))
     return outcomes
@@ -111,11 +112,13 @@ def _naming(run: PlannedRun) -> Iterator[None]:
         raise
 
 
-def train_planned(run: PlannedRun, registry: Registry, out: str | Path) -> RunOutcome:
-    """Train one planned run in this process, its run directory under ``out``."""
+def train_planned(run: PlannedRun, registry: Registry, out: str | Path,
+                  strategy: Any = None) -> RunOutcome:
+    """Train one planned run in this process, its run directory under ``out``, under
+    ``strategy`` when it was started already (see :func:`nnfw.plan.start_strategy`)."""
     from nnfw.runner import run_training
 
-    result = run_training(run.settings, registry, out=out)
+    result = run_training(run.settings, registry, out=out, strategy=strategy)
     return RunOutcome(run.label, result.history, result.divergence, result.train_seconds,
                       result.run_dir)
 
