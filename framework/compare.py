@@ -23,7 +23,7 @@ from nnfw.compare_plan import Plan, plan_comparison
 from nnfw.compare_run import RunOutcome, run_comparison
 from nnfw.compare_table import display_table, markdown_table, table_rows
 from nnfw.errors import NnfwWarning, UsageError
-from nnfw.loop import History
+from nnfw.history import History
 from nnfw.registry import Registry
 from nnfw.rundir import create_run_dir, write_atomic, write_csv, write_json
 from nnfw.spreads import METRICS, TUNABLE_BY, GroupSummary, default_metric, overlaps, summarize
