@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,18 @@ class Divergence:
     step: int
     non_finite: list[str] = field(default_factory=list)
     cause: str = ""
+
+
+def divergence_words(epoch: Any, step: Any = None, non_finite: Sequence[Any] = (),
+                     cause: Any = "") -> str:
+    """``diverged at epoch E, step S: X, Y went non-finite (cause)``; the step, what went
+    non-finite and the cause only when given (the values as a run's summary holds them)."""
+    text = f"diverged at epoch {epoch}"
+    if step is not None:
+        text += f", step {step}"
+    if non_finite:
+        text += f": {', '.join(map(str, non_finite))} went non-finite"
+    return text + (f" ({cause})" if cause else "")
 
 
 def is_divergence_record(record: Any) -> bool:
