@@ -64,6 +64,7 @@ class EpochLoop:
             return self._call(count, first, data)
 
     def _call(self, count: int, first: int, data: Batches) -> tuple[Any, ...]:
+        """One call of the compiled chunk function, in the strategy's scope."""
         import tensorflow as tf
 
         with self.stepper.strategy.scope(), arithmetic(self.exact):
