@@ -23,7 +23,7 @@ import time
 
 import nnfw
 from nnfw.config_file import find_config, read_config
-from nnfw.loop import History
+from nnfw.history import History
 from nnfw.resolve import resolve_settings
 from nnfw.runner import run_training
 

@@ -31,9 +31,11 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nnfw.best import record_fits
+from nnfw.divergence import Divergence, is_divergence_record
 from nnfw.errors import NnfwWarning, UsageError
+from nnfw.history import History
 from nnfw.history_log import COLUMN_NAME, HistoryLog, read_history
-from nnfw.loop import Divergence, History
 from nnfw.rundir import json_text, write_atomic
 
 if TYPE_CHECKING:
@@ -72,9 +74,9 @@ def save_checkpoint(run_dir: Path, trainer: Trainer, train_seconds: float, log: 
     }
     arrays: dict[str, Any] = {f"state_{i:04d}": np.asarray(v.numpy()) for i, v in enumerate(state)}
     if trainer.tracks_best:
-        meta["best"] = trainer.best_record()
+        meta["best"] = trainer.best.record()
         arrays.update({f"best_{i:04d}": np.asarray(v.numpy())
-                       for i, v in enumerate(trainer.best_weights)})
+                       for i, v in enumerate(trainer.best.weights)})
     arrays["meta"] = np.frombuffer(json_text(meta).encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -137,7 +139,7 @@ def _restore(found: _Found, trainer: Trainer) -> tuple[float, HistoryLog]:
     trainer.divergence = divergence
     if trainer.tracks_best:
         if best is not None:
-            trainer.set_best_record(best, best_weights)
+            trainer.best.set_record(best, best_weights)
         elif history.epochs_run:
             warnings.warn(f"the checkpoint of {history.epochs_run} epochs was written by an nnfw "
                           "that kept no best val_loss: the best epoch is chosen among the epochs "
@@ -171,7 +173,7 @@ def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
             best = meta.get("best") if trainer.tracks_best else None
             best_weights = [] if best is None else [
                 _array(saved, sizes, f"best_{i:04d}", v.shape, v.dtype)
-                for i, v in enumerate(trainer.model.weights[:len(trainer.best_weights)])]
+                for i, v in enumerate(trainer.model.weights[:len(trainer.best.weights)])]
     except UsageError:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError,
@@ -184,27 +186,12 @@ def _read(path: Path, trainer: Trainer, run_dir: Path) -> _Found:
     except UsageError as exc:  # the history file, or this checkpoint's record of it, was changed
         raise UsageError(f"{str(path)!r} is not usable: {exc}") from None
     _check_values(path, values, history, trainer, best_weights)
-    if best is not None:
-        _check_best(path, best, history.epochs_run)
+    if best is not None and not record_fits(best, history.epochs_run):
+        raise UsageError(f"{str(path)!r} is not usable: its early-stopping record (best val_loss, "
+                         f"its epoch, where training stopped) does not fit its "
+                         f"{history.epochs_run} epochs; the file was edited")
     divergence = Divergence(**meta["divergence"]) if meta["divergence"] else None
     return (values, history, divergence, float(meta["train_seconds"]), log, best, best_weights)
-
-
-def _check_best(path: Path, best: Any, epochs: int) -> None:
-    """The early-stopping record agrees with itself and with the history's ``epochs``."""
-    def whole(value: Any, low: int, high: int) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-    last = max(epochs - 1, 0)
-    loss = best.get("loss") if isinstance(best, dict) else None
-    if not (isinstance(best, dict) and set(best) == {"loss", "epoch", "wait", "stopped"}
-            and (loss is None or (isinstance(loss, int | float) and not isinstance(loss, bool)
-                                  and math.isfinite(loss)))
-            and whole(best["epoch"], 0, last) and whole(best["wait"], 0, epochs)
-            and (best["stopped"] is None or best["stopped"] == epochs - 1)):
-        raise UsageError(f"{str(path)!r} is not usable: its early-stopping record (best val_loss, "
-                         f"its epoch, where training stopped) does not fit its {epochs} epochs; "
-                         "the file was edited")
 
 
 def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
@@ -229,14 +216,7 @@ def _check_meta(path: Path, meta: Any, trainer: Trainer) -> None:
             isinstance(name, str) and COLUMN_NAME.match(name) for name in columns) or len(
             set(columns)) != len(columns):
         raise _Malformed("its list of history columns is not one nnfw writes")
-    divergence = meta.get("divergence")
-    if divergence is not None and not (
-            isinstance(divergence, dict) and set(divergence) == {"epoch", "step", "non_finite", "cause"}
-            and all(isinstance(divergence[k], int) and not isinstance(divergence[k], bool)
-                    for k in ("epoch", "step"))
-            and isinstance(divergence["non_finite"], list)
-            and all(isinstance(item, str) for item in divergence["non_finite"])
-            and isinstance(divergence["cause"], str)):
+    if not is_divergence_record(meta.get("divergence")):
         raise _Malformed("its divergence record is malformed")
 
 

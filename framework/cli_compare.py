@@ -21,6 +21,7 @@ from nnfw.compare_report import Comparison, statistics_json
 from nnfw.compare_run import RunOutcome
 from nnfw.compare_table import display_table
 from nnfw.config_file import load_config
+from nnfw.divergence import divergence_words
 from nnfw.errors import UsageError
 from nnfw.rundir import json_text
 from nnfw.spread_report import overlap_lines, statistics_table, tuning_lines
@@ -107,9 +108,8 @@ def _started(plan: Plan, directory: Path, jobs: int) -> None:
 def _finished(outcome: RunOutcome, finished: int, total: int) -> None:
     history = outcome.history
     if outcome.divergence is not None:
-        where = outcome.divergence
-        what = f"diverged at epoch {where.epoch}, step {where.step}" + (
-            f" ({where.cause})" if where.cause else "")
+        what = divergence_words(outcome.divergence.epoch, outcome.divergence.step,
+                                cause=outcome.divergence.cause)
     else:
         what = f"loss {history.loss[-1]:.7g}"
         if history.test_accuracy:

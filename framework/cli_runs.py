@@ -13,6 +13,7 @@ import click
 
 from nnfw.cli_common import printable, table
 from nnfw.complexity import Complexity, describe_complexity
+from nnfw.divergence import divergence_words
 from nnfw.number_format import number_text
 from nnfw.rundir import json_text
 from nnfw.runs import DIVERGED, FINISHED, UNREADABLE, Run, find_run, find_runs
@@ -79,13 +80,10 @@ def _status(run: Run, long: bool = False) -> str:
     """The run's status; ``long`` adds what went wrong and where (for ``show``)."""
     if run.status == DIVERGED:
         where = run.summary.get("divergence") or {}
-        text = f"diverged at epoch {where.get('epoch', '?')}"
         if not long:
-            return text
-        text += f", step {where.get('step', '?')}"
-        if where.get("non_finite"):
-            text += ": " + ", ".join(map(str, where["non_finite"])) + " went non-finite"
-        return text + (f" ({where['cause']})" if where.get("cause") else "")
+            return divergence_words(where.get("epoch", "?"))
+        return divergence_words(where.get("epoch", "?"), where.get("step", "?"),
+                                where.get("non_finite") or (), where.get("cause"))
     if (long or run.status == UNREADABLE) and run.problem and run.status != FINISHED:
         return f"{run.status}: {run.problem}"
     return run.status

@@ -19,6 +19,7 @@ from nnfw.cli_common import (
     train_options,
 )
 from nnfw.complexity import Complexity, dense_complexity, describe_complexity
+from nnfw.divergence import divergence_words
 from nnfw.errors import (
     EXIT_DIVERGED,
 )
@@ -118,13 +119,11 @@ def _divergence_line(result: Any) -> str:
     else:
         hint = "try a smaller --lr" + (" or a small epsilon (--optimizer.epsilon 1e-7)"
                                        if no_epsilon else "")
-    what = f": {', '.join(where.non_finite)} went non-finite" if where.non_finite else ""
-    cause = f" ({where.cause})" if where.cause else ""
     kept = ("; kept the weights of the last complete epoch"
             if result.settings.scalars["on-nan"] == "stop" else "")
     if result.kept_epoch is not None:
         kept = f"; kept the weights of epoch {result.kept_epoch} (lowest val_loss)"
-    return (f"training diverged at epoch {where.epoch}, step {where.step}{what}{cause}{kept}; "
-            f"{hint}")
+    words = divergence_words(where.epoch, where.step, where.non_finite, where.cause)
+    return f"training {words}{kept}; {hint}"
 
 

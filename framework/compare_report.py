@@ -15,7 +15,7 @@ from nnfw.compare_plan import Plan
 from nnfw.compare_run import RunOutcome
 from nnfw.compare_table import display_table, markdown_table
 from nnfw.errors import NnfwWarning
-from nnfw.loop import History
+from nnfw.history import History
 from nnfw.rundir import write_atomic, write_csv, write_json
 from nnfw.spreads import METRICS, GroupSummary, default_metric, overlaps, summarize
 from nnfw.tuning import Tuned, tune

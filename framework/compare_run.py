@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from nnfw.compare_plan import Plan, PlannedRun
+from nnfw.divergence import Divergence
 from nnfw.errors import NnfwError
-from nnfw.loop import Divergence, History
+from nnfw.history import History
 from nnfw.registry import Registry
 
 WORKER_THREADS = 1  # TensorFlow inter- and intra-op threads per worker process

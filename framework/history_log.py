@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from nnfw.errors import UsageError
 from nnfw.files import read_prefix
-from nnfw.loop import STANDARD_COLUMNS, History
+from nnfw.history import STANDARD_COLUMNS, History
 
 if TYPE_CHECKING:
     import numpy as np

@@ -93,7 +93,7 @@ def lr_find(settings: Settings, registry: Registry, span: Span, out: str | Path 
 
 
 def _one_device(strategy: Any, settings: Settings) -> None:
-    from nnfw.loop import cluster_size
+    from nnfw.shards import cluster_size
 
     replicas, workers = strategy.num_replicas_in_sync, cluster_size(strategy)
     if replicas != 1 or workers != 1:

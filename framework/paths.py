@@ -184,7 +184,7 @@ def _walk(objective: Objective, function_entry: Entry, optimizer: Any, label: st
     import numpy as np
     import tensorflow as tf
 
-    from nnfw.loop import eager_arithmetic
+    from nnfw.compilation import eager_arithmetic
 
     variable = tf.Variable(np.array(start, dtype=np.float32))
     optimizer.build([variable])  # its state exists before the step is traced, as in training

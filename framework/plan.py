@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from nnfw.compilation import xla_pays_off
 from nnfw.complexity import Complexity, model_complexity
 from nnfw.entries import Entry
 from nnfw.errors import UsageError
-from nnfw.loop import Trainer, xla_pays_off
+from nnfw.loop import Trainer
 from nnfw.memory import check_memory
 from nnfw.metrics import per_epoch
 from nnfw.network import Targets, build_model, plan_targets

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from nnfw.loop import History
+from nnfw.history import History
 
 PLAIN_SECONDS = 5.0  # without a terminal, at most one epoch line this often (the final one apart)
 REDRAW_SECONDS = 0.1  # on a terminal, redraw at most this often: many short chunks would flicker

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity
+from nnfw.divergence import Divergence
 from nnfw.errors import Interrupted, LostWorker, UsageError
+from nnfw.history import History
 from nnfw.history_log import HISTORY_LOG, HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import guarded
-from nnfw.loop import Divergence, History, Trainer
+from nnfw.loop import Trainer
 from nnfw.metrics import final_values
 from nnfw.plan import Plan, build_trainer, plan_run, start_strategy
 from nnfw.registry import Registry

@@ -35,7 +35,7 @@ from nnfw.spreads import METRICS, quantiles
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from nnfw.loop import History
+    from nnfw.history import History
     from nnfw.tuning import Tuned
 
 BAND_ALPHA = 0.2

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nnfw.loop import History
+    from nnfw.history import History
 
 SCALARS_PLUGIN = "scalars"  # the TensorBoard dashboard that shows these tags
 

@@ -16,7 +16,7 @@ import nnfw
 from nnfw.compare_plan import log_range, plan_comparison, split_values
 from nnfw.config_file import find_config, read_config
 from nnfw.errors import UsageError
-from nnfw.loop import History
+from nnfw.history import History
 from nnfw.spread_plots import plot_bands, plot_sensitivity
 from nnfw.spreads import METRICS, GroupSummary, overlaps, quantiles, spread, summarize
 from nnfw.tuning import tune

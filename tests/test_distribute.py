@@ -20,8 +20,8 @@ import nnfw
 from conftest import run_nnfw
 from nnfw import api
 from nnfw.loading import Candidate, entry_point_candidates, load_registry
-from nnfw.loop import replica_rows
 from nnfw.runner import RunResult
+from nnfw.shards import replica_rows
 
 MIRRORED = "mirrored"
 # Over the lecture's 2000 steps the loss curves agree to 1.4e-6 relative and the weights to

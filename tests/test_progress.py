@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_nnfw
-from nnfw.loop import History
+from nnfw.history import History
 from nnfw.progress import PLAIN_SECONDS, Progress
 
 

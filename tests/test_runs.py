@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import nnfw
 from nnfw.cli_runs import runs, show
-from nnfw.loop import History
+from nnfw.history import History
 from nnfw.rundir import json_text
 from nnfw.runner import RunResult
 from nnfw.tensorboard import TensorBoardLog, write_tensorboard
