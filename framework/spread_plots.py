@@ -15,21 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnfw.figures import (
-    LINE_STYLES,
-    SINGLE_SIZE,
-    draw_curve,
-    figure_path,
-    literal,
-    log_scale_if_wide,
-    new_figure,
-    put_labels,
-    put_legend,
-    put_note,
-    put_title,
-    run_colours,
-    save_figure,
-)
+import nnfw.figures as figures
 from nnfw.spreads import METRICS, quantiles
 
 if TYPE_CHECKING:
@@ -66,26 +52,26 @@ def plot_bands(histories: Mapping[str, Sequence[History]], path_loss: str | Path
         stacks = {group: stacked(runs, metric, worst) for group, runs in histories.items()}
         if metric != "loss" and all(stack is None for stack in stacks.values()):
             continue
-        figure, (ax,) = new_figure(SINGLE_SIZE)
+        figure, (ax,) = figures.new_figure(figures.SINGLE_SIZE)
         _draw_bands(ax, stacks, histories)
         if not histories:
-            put_note(ax, "no runs to compare")
+            figures.put_note(ax, "no runs to compare")
         if metric == "loss":
-            log = log_scale_if_wide(ax, [s for s in stacks.values() if s is not None])
-            put_labels(ax, "epoch", ylabel + (", log scale)" if log else ")"))
+            log = figures.log_scale_if_wide(ax, [s for s in stacks.values() if s is not None])
+            figures.put_labels(ax, "epoch", ylabel + (", log scale)" if log else ")"))
         else:
             ax.set_ylim(-0.03, 1.03)
-            put_labels(ax, "epoch", ylabel + ")")
-        put_legend(ax, minimum=1)
+            figures.put_labels(ax, "epoch", ylabel + ")")
+        figures.put_legend(ax, minimum=1)
         name = "training loss" if metric == "loss" else "test accuracy"
-        put_title(ax, f"{title}: {name}, median and quartiles", SINGLE_SIZE[0])
-        written.append(save_figure(figure, figure_path(target), False))
+        figures.put_title(ax, f"{title}: {name}, median and quartiles", figures.SINGLE_SIZE[0])
+        written.append(figures.save_figure(figure, figures.figure_path(target), False))
     return written
 
 
 def _draw_bands(ax: Axes, stacks: Mapping[str, np.ndarray | None],
                 histories: Mapping[str, Sequence[History]]) -> None:
-    colours = run_colours(len(stacks))
+    colours = figures.run_colours(len(stacks))
     for index, (group, stack) in enumerate(stacks.items()):
         if stack is None:
             continue
@@ -93,10 +79,10 @@ def _draw_bands(ax: Axes, stacks: Mapping[str, np.ndarray | None],
         runs = len(histories[group])
         diverged = sum(not np.isfinite(h.loss).all() or len(h.loss) < stack.shape[1]
                        for h in histories[group])
-        label = literal(group) + (f" ({diverged}/{runs} diverged)" if diverged else "")
+        label = figures.literal(group) + (f" ({diverged}/{runs} diverged)" if diverged else "")
         colour = colours[index]
-        draw_curve(ax, epochs, quantiles(stack, 0.5), label=label, color=colour,
-                   linestyle=LINE_STYLES[(index // 10) % len(LINE_STYLES)])
+        figures.draw_curve(ax, epochs, quantiles(stack, 0.5), label=label, color=colour,
+                           linestyle=figures.LINE_STYLES[(index // 10) % len(figures.LINE_STYLES)])
         low, high = quantiles(stack, 0.25), quantiles(stack, 0.75)
         shown = np.isfinite(low) & np.isfinite(high)
         ax.fill_between(epochs, np.where(shown, low, np.nan), np.where(shown, high, np.nan),
@@ -108,12 +94,12 @@ def plot_sensitivity(results: Sequence[Tuned], path: str | Path, title: str) -> 
     line per combination of the other options; the best value starred, values whose median is
     the worst possible (mostly diverged) marked with an x at the top. A numeric option whose
     values are positive and span a decade or more gets a log axis."""
-    figure, (ax,) = new_figure(SINGLE_SIZE)
+    figure, (ax,) = figures.new_figure(figures.SINGLE_SIZE)
     option, metric = results[0].option, METRICS[results[0].metric]
     values = list(dict.fromkeys(c.value for r in results for c in r.candidates))
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     position = {v: (float(v) if numeric else float(i)) for i, v in enumerate(values)}
-    colours = run_colours(len(results))
+    colours = figures.run_colours(len(results))
     medians = []
     for index, tuned in enumerate(results):
         x = np.array([position[c.value] for c in tuned.candidates])
@@ -124,7 +110,7 @@ def plot_sensitivity(results: Sequence[Tuned], path: str | Path, title: str) -> 
         medians.append(median)
         colour = colours[index]
         ax.plot(x, np.where(np.isfinite(median), median, np.nan), marker="o", markersize=5,
-                color=colour, label=literal(tuned.label))
+                color=colour, label=figures.literal(tuned.label))
         shown = np.isfinite(low) & np.isfinite(high)
         ax.fill_between(x, np.where(shown, low, np.nan), np.where(shown, high, np.nan), color=colour,
                         alpha=BAND_ALPHA, linewidth=0)
@@ -132,24 +118,24 @@ def plot_sensitivity(results: Sequence[Tuned], path: str | Path, title: str) -> 
         if worst:
             ax.plot([position[c.value] for c in worst], [0.97] * len(worst), marker="x", markersize=9,
                     markeredgewidth=2, color=colour, linestyle="none", transform=ax.get_xaxis_transform(),
-                    label=literal(f"{tuned.label}: diverged (median)"))
+                    label=figures.literal(f"{tuned.label}: diverged (median)"))
         if tuned.winner is not None:
             ax.plot(position[tuned.winner.value], tuned.winner.score, marker="*", markersize=15,
                     color=colour, linestyle="none")
     _value_axis(ax, values, position, numeric)
-    log = log_scale_if_wide(ax, medians)
+    log = figures.log_scale_if_wide(ax, medians)
     scale = ", log scale" if log else ""
-    put_labels(ax, option + (" (log scale)" if ax.get_xscale() == "log" else ""),
+    figures.put_labels(ax, option + (" (log scale)" if ax.get_xscale() == "log" else ""),
                f"median {metric.label} ({metric.better} is better{scale})")
-    put_legend(ax, minimum=1)
-    put_title(ax, f"{title}: {metric.label} against {option} (best starred)", SINGLE_SIZE[0])
-    return save_figure(figure, figure_path(path), False)
+    figures.put_legend(ax, minimum=1)
+    figures.put_title(ax, f"{title}: {metric.label} against {option} (best starred)", figures.SINGLE_SIZE[0])
+    return figures.save_figure(figure, figures.figure_path(path), False)
 
 
 def _value_axis(ax: Axes, values: Sequence[Any], position: Mapping[Any, float], numeric: bool) -> None:
     """A log axis for positive values spanning a decade or more, else evenly spaced names."""
     if not numeric:
-        ax.set_xticks([position[v] for v in values], [literal(v) for v in values])
+        ax.set_xticks([position[v] for v in values], [figures.literal(v) for v in values])
         return
     numbers = [float(v) for v in values]
     if min(numbers) > 0 and max(numbers) / min(numbers) >= 10:
