@@ -126,7 +126,7 @@ def plot_sensitivity(results: Sequence[Tuned], path: str | Path, title: str) -> 
     log = figures.log_scale_if_wide(ax, medians)
     scale = ", log scale" if log else ""
     figures.put_labels(ax, option + (" (log scale)" if ax.get_xscale() == "log" else ""),
-               f"median {metric.label} ({metric.better} is better{scale})")
+                       f"median {metric.label} ({metric.better} is better{scale})")
     figures.put_legend(ax, minimum=1)
     figures.put_title(ax, f"{title}: {metric.label} against {option} (best starred)", figures.SINGLE_SIZE[0])
     return figures.save_figure(figure, figures.figure_path(path), False)
