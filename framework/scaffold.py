@@ -14,8 +14,10 @@ from pathlib import Path
 from nnfw.entries import SLUG
 from nnfw.errors import UsageError
 from nnfw.kinds import KINDS
-from nnfw.scaffold_templates import ENTRIES, EXPERIMENT_TOML
 from nnfw.suggest import unknown_name_message
+
+# one small working entry of each kind (``KIND.py.txt``, with {name} and {package} to fill)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def new_plugin(folder: str | Path, kind: str, name: str | None = None) -> list[Path]:
@@ -38,7 +40,7 @@ def new_plugin(folder: str | Path, kind: str, name: str | None = None) -> list[P
         f"tests/test_{package}.py": _tests(package, kind, name),
     }
     if kind == "experiment":
-        files[f"{package}/experiment.toml"] = EXPERIMENT_TOML
+        files[f"{package}/experiment.toml"] = (TEMPLATES / "experiment.toml").read_text()
     written = []
     for relative, text in files.items():
         path = root / relative
@@ -76,7 +78,7 @@ def _pyproject(distribution: str, package: str, name: str) -> str:
 
 
 def _module(kind: str, name: str, package: str) -> str:
-    body = textwrap.dedent(ENTRIES[kind]).format(name=name, package=package).strip()
+    body = (TEMPLATES / f"{kind}.py.txt").read_text().format(name=name, package=package).strip()
     standard = [line for line, used in (("import functools", "functools." in body),
                                         ("from pathlib import Path", "Path(" in body)) if used]
     from_nnfw = [n for n in ("Dataset", "Objective", "Param") if f"{n}(" in body] + ["hookimpl"]
