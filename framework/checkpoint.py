@@ -34,15 +34,13 @@ from typing import TYPE_CHECKING, Any
 from nnfw.errors import NnfwWarning, UsageError
 from nnfw.history_log import COLUMN_NAME, HistoryLog, read_history
 from nnfw.loop import Divergence, History
-from nnfw.rundir import json_text, write_atomic
+from nnfw.rundir import CHECKPOINT, PREVIOUS, json_text, write_atomic
 
 if TYPE_CHECKING:
     import numpy as np
 
     from nnfw.loop import Trainer
 
-CHECKPOINT = "checkpoint.npz"
-PREVIOUS = "checkpoint-previous.npz"
 FORMAT = 2
 _META_LIMIT = 1 << 20
 _HEADER_BYTES = 4096  # what an .npy member holds beside its values, at most
