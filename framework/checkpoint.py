@@ -36,15 +36,13 @@ from nnfw.divergence import Divergence, is_divergence_record
 from nnfw.errors import NnfwWarning, UsageError
 from nnfw.history import History
 from nnfw.history_log import COLUMN_NAME, HistoryLog, read_history
-from nnfw.rundir import json_text, write_atomic
+from nnfw.rundir import CHECKPOINT, PREVIOUS, json_text, write_atomic
 
 if TYPE_CHECKING:
     import numpy as np
 
     from nnfw.loop import Trainer
 
-CHECKPOINT = "checkpoint.npz"
-PREVIOUS = "checkpoint-previous.npz"
 FORMAT = 2
 _META_LIMIT = 1 << 20
 _HEADER_BYTES = 4096  # what an .npy member holds beside its values, at most

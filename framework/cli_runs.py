@@ -79,7 +79,7 @@ def _epochs(run: Any, planned: Any) -> str:
 def _status(run: Run, long: bool = False) -> str:
     """The run's status; ``long`` adds what went wrong and where (for ``show``)."""
     if run.status == DIVERGED:
-        where = run.summary.get("divergence") or {}
+        where = run.summary.divergence or {}
         if not long:
             return divergence_words(where.get("epoch", "?"))
         return divergence_words(where.get("epoch", "?"), where.get("step", "?"),
@@ -126,7 +126,7 @@ def _describe(run: Run) -> list[str]:
     lines = [f"run: {run.name}", f"path: {run.path.resolve()}", f"status: {_status(run, long=True)}"]
     if run.problem and run.status in (FINISHED, DIVERGED):
         lines.append(f"note: {run.problem}")
-    if run.settings or summary.get("settings"):
+    if run.settings or summary.settings:
         lines.append("settings:")
         for slot in SLOTS:
             params = run.hyperparameters(slot)
@@ -134,23 +134,23 @@ def _describe(run: Run) -> list[str]:
             lines.append(f"  {slot}: {run.choice(slot) or 'none'}{extra}")
         lines.extend(f"  {key}: {_value(value)}" for key, value in run.scalars().items())
     lines.extend(_provenance_lines(run.provenance))
-    if isinstance(summary.get("complexity"), dict):
+    if summary.complexity is not None:
         try:
-            report = describe_complexity(Complexity(**summary["complexity"]))
+            report = describe_complexity(Complexity(**summary.complexity))
         except TypeError:
-            report = json.dumps(summary["complexity"])
+            report = json.dumps(summary.complexity)
         lines.append("complexity:")
         lines.extend(f"  {line}" for line in report.splitlines())
-    if "epochs_run" in summary:
+    if summary.epochs_run is not None:
         planned = run.settings.get("epochs")
-        lines.append(f"epochs run: {summary['epochs_run']}" + (f" of {planned}" if planned else ""))
-    final = summary.get("final")
+        lines.append(f"epochs run: {summary.epochs_run}" + (f" of {planned}" if planned else ""))
+    final = summary.final
     if final:
         lines.append("final: " + ", ".join(f"{k} {_metric(final, k, '.7g')}" for k in final))
-    if "train_seconds" in summary:
-        lines.append(f"training time: {number_text(summary['train_seconds'], '.3f')} s")
-    if "weights" in summary:
-        lines.append("weights: " + json.dumps(summary["weights"]))
+    if summary.train_seconds is not None:
+        lines.append(f"training time: {number_text(summary.train_seconds, '.3f')} s")
+    if summary.weights is not None:
+        lines.append("weights: " + json.dumps(summary.weights))
     lines.append("files: " + (", ".join(run.files()) or "(none)"))
     return lines
 

@@ -24,6 +24,7 @@ from nnfw.errors import (
     EXIT_DIVERGED,
 )
 from nnfw.params import sizes
+from nnfw.run_summary import RunSummary
 from nnfw.rundir import json_text
 
 
@@ -81,27 +82,28 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
         ctx.exit(EXIT_DIVERGED)
 
 
-def _report(summary: dict[str, Any]) -> str:
-    final = ", ".join(f"{k} {v:.7g}" for k, v in summary["final"].items())
-    lines = [describe_complexity(Complexity(**summary["complexity"])),
-             f"epochs: {summary['epochs_run']}  final: {final}",
-             f"training time: {summary['train_seconds']:.3f} s"]
-    if summary.get("best_epoch") is not None:
+def _report(record: dict[str, Any]) -> str:
+    summary = RunSummary.of(record)
+    final = ", ".join(f"{k} {v:.7g}" for k, v in (summary.final or {}).items())
+    lines = [describe_complexity(Complexity(**(summary.complexity or {}))),
+             f"epochs: {summary.epochs_run}  final: {final}",
+             f"training time: {summary.train_seconds:.3f} s"]
+    if summary.best_epoch is not None:
         lines.append(_best_line(summary))
-    if "weights" in summary:
-        lines.append("weights: " + json.dumps(summary["weights"]))
-    lines.append(f"run saved in {summary['run_dir']}" if summary["run_dir"]
+    if summary.weights is not None:
+        lines.append("weights: " + json.dumps(summary.weights))
+    lines.append(f"run saved in {summary.run_dir}" if summary.run_dir
                  else "nothing saved by this worker: the chief worker writes the run")
     return "\n".join(lines)
 
 
-def _best_line(summary: dict[str, Any]) -> str:
+def _best_line(summary: RunSummary) -> str:
     """Where the validation loss was lowest, whether patience stopped the run, whose weights
     the model has."""
-    best, stopped, kept = summary["best_epoch"], summary["stopped_early"], summary["kept_epoch"]
+    best, stopped, kept = summary.best_epoch, summary.stopped_early, summary.kept_epoch
     if stopped is not None:
         line = (f"stopped early at epoch {stopped} (no better val_loss for "
-                f"{summary['patience']} epochs); ")
+                f"{summary.patience} epochs); ")
         return line + (f"weights of epoch {kept} kept" if kept is not None else
                        f"lowest val_loss at epoch {best}, the last epoch's weights kept")
     if kept is not None:

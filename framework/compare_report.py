@@ -16,7 +16,17 @@ from nnfw.compare_run import RunOutcome
 from nnfw.compare_table import display_table, markdown_table
 from nnfw.errors import NnfwWarning
 from nnfw.history import History
-from nnfw.rundir import write_atomic, write_csv, write_json
+from nnfw.rundir import (
+    ACCURACY_FIGURE,
+    COMPARISON,
+    LOSS_FIGURE,
+    SENSITIVITY_FIGURE,
+    TABLE_CSV,
+    TABLE_MD,
+    write_atomic,
+    write_csv,
+    write_json,
+)
 from nnfw.spreads import METRICS, GroupSummary, default_metric, overlaps, summarize
 from nnfw.tuning import Tuned, tune
 
@@ -66,7 +76,7 @@ def write_comparison(result: Comparison) -> None:
     from nnfw.plots import plot_comparison
 
     directory = result.directory
-    write_csv(directory / "table.csv", result.rows)
+    write_csv(directory / TABLE_CSV, result.rows)
     saved: dict[str, Any] = {
         "title": result.plan.title, "varied": result.plan.varied, "target": result.target,
         "jobs": result.jobs, "wall_seconds": round(result.wall_seconds, 4), "runs": result.rows}
@@ -74,24 +84,24 @@ def write_comparison(result: Comparison) -> None:
     _write_hparams(result)
     if result.plan.seeds is None:
         header, cells = display_table(result.rows, result.target)
-        write_atomic(directory / "table.md", markdown_table(header, cells))
-        write_json(directory / "comparison.json", saved)
-        plot_comparison({o.label: o.history.rows() for o in result.outcomes}, directory / "loss.png",
-                        directory / "accuracy.png", result.plan.title, diverged=diverged)
+        write_atomic(directory / TABLE_MD, markdown_table(header, cells))
+        write_json(directory / COMPARISON, saved)
+        plot_comparison({o.label: o.history.rows() for o in result.outcomes}, directory / LOSS_FIGURE,
+                        directory / ACCURACY_FIGURE, result.plan.title, diverged=diverged)
         return
     from nnfw.spread_plots import plot_bands, plot_sensitivity
     from nnfw.spread_report import statistics_table
 
     header, cells = statistics_table(result.summaries)
-    write_atomic(directory / "table.md", markdown_table(header, cells))
-    write_json(directory / "comparison.json", {**saved, **statistics_json(result)})
+    write_atomic(directory / TABLE_MD, markdown_table(header, cells))
+    write_json(directory / COMPARISON, {**saved, **statistics_json(result)})
     histories: dict[str, list[History]] = {}
     for run, outcome in zip(result.plan.runs, result.outcomes, strict=True):
         histories.setdefault(run.group, []).append(outcome.history)
     title = f"{result.plan.title}, {result.plan.seeds} seeds"
-    plot_bands(histories, directory / "loss.png", directory / "accuracy.png", title)
+    plot_bands(histories, directory / LOSS_FIGURE, directory / ACCURACY_FIGURE, title)
     if result.tuned:
-        plot_sensitivity(result.tuned, directory / "sensitivity.png", title)
+        plot_sensitivity(result.tuned, directory / SENSITIVITY_FIGURE, title)
 
 
 def _write_hparams(result: Comparison) -> None:

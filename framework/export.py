@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nnfw.errors import UsageError
-from nnfw.rundir import PREPROCESSING
+from nnfw.rundir import PREPROCESSING, SAVED_MODEL
 
 if TYPE_CHECKING:
     from nnfw.trained import TrainedRun
 
 FORMATS = ("saved-model",)
-SAVED_MODEL = "saved-model"  # the folder in the run directory that receives the export
 # SavedModel's folder for files its loaders leave alone: the record of what the data set learnt
 EXTRA_PREPROCESSING = Path("assets.extra") / f"nnfw-{PREPROCESSING}"
 

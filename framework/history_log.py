@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 from nnfw.errors import UsageError
 from nnfw.files import read_prefix
 from nnfw.history import STANDARD_COLUMNS, History
+from nnfw.rundir import HISTORY_LOG
 
 if TYPE_CHECKING:
     import numpy as np
 
-HISTORY_LOG = "checkpoint-history.f64"
 ROW_BYTES = 8 * len(STANDARD_COLUMNS)  # a row of a run that records no other columns
 COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

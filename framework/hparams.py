@@ -15,11 +15,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnfw.rundir import TENSORBOARD
+from nnfw.rundir import EXPERIMENT, TENSORBOARD
 
 METRIC_TAGS = {"loss": "training loss (final epoch)", "test_loss": "test loss (final epoch)",
                "test_accuracy": "test accuracy (final epoch)"}
-EXPERIMENT = "hparams"  # the folder in the comparison directory with the experiment's description
 
 
 def hparam_values(varied: Mapping[str, Any], seed: int | None) -> dict[str, bool | int | float | str]:

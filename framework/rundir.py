@@ -1,4 +1,6 @@
-"""Run directories: created exclusively (never overwritten), files written atomically."""
+"""Run directories: the name of every file in one (and in a comparison's directory), created
+exclusively (never overwritten), held by one writer, checked before a resume, files written
+atomically."""
 
 from __future__ import annotations
 
@@ -27,6 +29,18 @@ CURVES, BOUNDARY = "curves.png", "boundary.png"  # loss/accuracy curves; the dec
 TENSORBOARD = "tensorboard"  # the folder of TensorBoard event files
 LR_FIND_JSON, LR_FIND_PNG = "lr-find.json", "lr-find.png"  # a learning-rate range test
 PREPROCESSING = "preprocessing.json"  # what the data set learnt, to read new rows as it did
+SAVED_MODEL = "saved-model"  # the folder nnfw export writes the model to, by default
+CHECKPOINT = "checkpoint.npz"  # the whole training state (see nnfw.checkpoint)
+PREVIOUS = "checkpoint-previous.npz"  # the checkpoint the newest replaced, a resume's fallback
+HISTORY_LOG = "checkpoint-history.f64"  # the history, appended at each checkpoint (nnfw.history_log)
+LOCK = ".lock"  # held by the one process that writes a run directory
+RESULT_FILES = (HISTORY_CSV, MODEL, CURVES, BOUNDARY)  # written at the end of every run
+# a comparison's directory: its runs (one folder each), and about them
+COMPARISON = "comparison.json"  # what was compared, each run's row, with seeds the statistics
+TABLE_CSV, TABLE_MD = "table.csv", "table.md"  # the runs' table, for programs and for people
+LOSS_FIGURE, ACCURACY_FIGURE = "loss.png", "accuracy.png"  # every run's curves in one figure
+SENSITIVITY_FIGURE = "sensitivity.png"  # with repeated seeds: the tuned options' sensitivity
+EXPERIMENT = "hparams"  # the folder with the experiment's description for TensorBoard's HParams
 
 
 def metric_figure(metric: str) -> str:
@@ -80,9 +94,6 @@ def create_run_dir(parent: str | Path, label: str, files: Mapping[str, str] | No
         raise
 
 
-LOCK = ".lock"  # held by the one process that writes a run directory
-
-
 @contextlib.contextmanager
 def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold the run directory for writing: a second writer (two resumes of one run) gets a
@@ -109,6 +120,16 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def check_writable(run_dir: Path) -> None:
+    """Refuse a run directory to resume where a folder stands in the place of a file the run
+    writes (a link is fine: it is replaced by the file written in its place)."""
+    for name in (*RESULT_FILES, SETTINGS, SUMMARY, CHECKPOINT, PREVIOUS, HISTORY_LOG):
+        path = run_dir / name
+        if path.is_dir() and not path.is_symlink():
+            raise UsageError(f"--resume: {path} is a folder where the run writes a file; move "
+                             "it away first")
 
 
 def write_atomic(path: Path, data: str | bytes, keep: Path | None = None) -> None:

@@ -9,51 +9,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from nnfw.checkpoint import CHECKPOINT, PREVIOUS, Checkpoints, load_checkpoint
+from nnfw.checkpoint import Checkpoints, load_checkpoint
 from nnfw.complexity import Complexity
 from nnfw.divergence import Divergence
-from nnfw.errors import Interrupted, LostWorker, UsageError
+from nnfw.errors import Interrupted, LostWorker
 from nnfw.history import History
-from nnfw.history_log import HISTORY_LOG, HistoryLog
+from nnfw.history_log import HistoryLog
 from nnfw.inputs import FILES, fingerprints, verify_files
 from nnfw.isolation import guarded
 from nnfw.loop import Trainer
 from nnfw.metrics import final_values
 from nnfw.plan import Plan, build_trainer, plan_run, start_strategy
 from nnfw.registry import Registry
+from nnfw.run_results import write_run
+from nnfw.run_summary import summary_json
 from nnfw.rundir import (
-    BOUNDARY,
-    CURVES,
-    HISTORY_CSV,
     LOCK,
-    MODEL,
-    PREPROCESSING,
     PROVENANCE,
     SETTINGS,
     SUMMARY,
-    TENSORBOARD,
+    check_writable,
     create_run_dir,
     json_text,
-    metric_figure,
     read_provenance,
     run_lock,
-    save_model_atomic,
     write_atomic,
-    write_csv,
-    write_json,
 )
 from nnfw.settings import Settings
 from nnfw.stopping import stop_on_signals
-from nnfw.tensorboard import write_tensorboard
-from nnfw.trained import preprocessing_record
 
 if TYPE_CHECKING:
     import keras
 
     from nnfw.data import Dataset
 
-MAX_PRINTED_PARAMETERS = 20
-RESULT_FILES = (HISTORY_CSV, MODEL, CURVES, BOUNDARY)  # written at the end of every run
 T = TypeVar("T")
 
 
@@ -90,26 +79,8 @@ class RunResult:
                 f"lr {scalars['lr']:g}, {self.history.epochs_run} epochs")
 
     def summary(self) -> dict[str, Any]:
-        """The JSON summary: epochs, final metrics, divergence, timing, weights of tiny models."""
-        out: dict[str, Any] = {
-            "epochs_run": self.history.epochs_run,
-            "final": self.kept_final or self.history.final(),
-            "diverged": self.divergence is not None,
-            "interrupted": self.interrupted,
-            "divergence": vars(self.divergence) if self.divergence else None,
-            "train_seconds": round(self.train_seconds, 4),
-            "run_dir": str(self.run_dir) if self.run_dir else None,
-            "complexity": self.complexity.as_dict(),
-            "settings": {slot: name for slot, name in self.settings.choices.items()},
-        }
-        if self.validated:
-            out.update(best_epoch=self.best_epoch, stopped_early=self.stopped_early,
-                       kept_epoch=self.kept_epoch, patience=self.settings.scalars["patience"])
-        if self.final_metrics:
-            out["final_metrics"] = self.final_metrics
-        if self.complexity.parameters <= MAX_PRINTED_PARAMETERS:
-            out["weights"] = {w.path: w.numpy().tolist() for w in self.model.weights}
-        return out
+        """What ``summary.json`` holds (see :func:`nnfw.run_summary.summary_json`)."""
+        return summary_json(self)
 
 
 def run_training(settings: Settings, registry: Registry, out: str | Path | None = None,
@@ -149,7 +120,7 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
     with contextlib.ExitStack() as held:
         if resume is not None and chief:
             held.enter_context(run_lock(resume))
-            _check_files_can_be_written(resume)
+            check_writable(resume)
             verify_files(settings, read_provenance(resume).get(FILES), str(resume))
         files = fingerprints(settings) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
@@ -190,16 +161,6 @@ def _run_dir(settings: Settings, out: str | Path | None,
                           {SETTINGS: settings_text(settings), LOCK: "",
                            PROVENANCE: json_text({**provenance(settings), FILES: files},
                                                  indent=2)})
-
-
-def _check_files_can_be_written(run_dir: Path) -> None:
-    """Refuse a run directory where a folder stands in the place of a file the run writes
-    (a link is fine: it is replaced by the file written in its place)."""
-    for name in (*RESULT_FILES, SETTINGS, SUMMARY, CHECKPOINT, PREVIOUS, HISTORY_LOG):
-        path = run_dir / name
-        if path.is_dir() and not path.is_symlink():
-            raise UsageError(f"--resume: {path} is a folder where the run writes a file; move "
-                             "it away first")
 
 
 def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: float,
@@ -291,38 +252,3 @@ def settings_text(settings: Settings) -> str:
     import tomli_w
 
     return tomli_w.dumps(settings.as_toml_dict())
-
-
-def write_run(result: RunResult) -> None:
-    """Write the run directory's results: history, what the data set learnt (to read new
-    rows as it did), model, plots and summary."""
-    assert result.run_dir is not None
-    write_csv(result.run_dir / HISTORY_CSV, result.history.rows())
-    write_json(result.run_dir / PREPROCESSING,
-               preprocessing_record(result.data, result.settings, result.model))
-    save_model_atomic(result.model, result.run_dir / MODEL)
-    write_plots(result)
-    write_tensorboard(result.run_dir / TENSORBOARD, result.history)
-    write_json(result.run_dir / SUMMARY, result.summary())  # last: marks the run written
-
-
-def write_plots(result: RunResult) -> None:
-    """Loss/accuracy curves; for two-feature classification, the decision boundary."""
-    import numpy as np
-
-    from nnfw.matrix_plot import plot_matrix
-    from nnfw.plots import plot_boundary, plot_history
-
-    assert result.run_dir is not None
-    plot_history(result.history.rows(), result.run_dir / CURVES, result.title)
-    data = result.data
-    for name, value in result.final_metrics.items():
-        if np.ndim(value) == 2:
-            plot_matrix(value, result.run_dir / metric_figure(name), f"{name}, {result.title}",
-                        data.class_names)
-    if data.task == "classification" and data.num_features == 2:
-        x = np.concatenate([data.x_train, data.x_test])
-        y = np.concatenate([data.y_train, data.y_test])
-        plot_boundary(lambda points: result.model(points).numpy(), x, y,
-                      result.run_dir / BOUNDARY, result.title,
-                      feature_names=data.feature_names, class_names=data.class_names)

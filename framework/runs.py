@@ -23,18 +23,18 @@ from typing import Any
 
 from nnfw.errors import UsageError
 from nnfw.files import CONFIG_LIMIT, read_text
+from nnfw.run_summary import RunSummary, read_summary
 from nnfw.rundir import (
+    COMPARISON,
     HISTORY_CSV,
     LR_FIND_JSON,
     MODEL,
     SETTINGS,
     SUMMARY,
-    read_json,
     read_provenance,
 )
 from nnfw.settings import SLOTS
 
-COMPARISON = "comparison.json"
 RUN_FILES = (SETTINGS, HISTORY_CSV, MODEL)
 STAMP = re.compile(r"^(\d{8}-\d{6})(?:-|$)")
 
@@ -55,7 +55,7 @@ class Run:
     name: str
     comparison: str | None
     status: str
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: RunSummary = field(default_factory=RunSummary)
     settings: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
 
@@ -73,7 +73,7 @@ class Run:
         table = self.settings.get(slot)
         name = table.get("name") if isinstance(table, dict) else None
         if name is None:
-            name = (self.summary.get("settings") or {}).get(slot)
+            name = (self.summary.settings or {}).get(slot)
         return None if name in (None, "none") else str(name)
 
     def hyperparameters(self, slot: str) -> dict[str, Any]:
@@ -100,16 +100,16 @@ class Run:
             "status": self.status, "problem": self.problem,
             **{slot: self.choice(slot) for slot in ("dataset", "optimizer", "loss")},
             "lr": self.settings.get("lr"), "epochs": self.settings.get("epochs"),
-            "epochs_run": self.summary.get("epochs_run"), "final": self.summary.get("final"),
-            "diverged": self.summary.get("diverged"), "divergence": self.summary.get("divergence"),
-            "train_seconds": self.summary.get("train_seconds"),
+            "epochs_run": self.summary.epochs_run, "final": self.summary.final,
+            "diverged": self.summary.diverged, "divergence": self.summary.divergence,
+            "train_seconds": self.summary.train_seconds,
         }
 
     def details(self) -> dict[str, Any]:
         """Everything ``nnfw show --json`` prints: summary.json with the full settings and files."""
         settings = self.settings or {slot: {"name": self.choice(slot) or "none"} for slot in SLOTS}
         return {"name": self.name, "path": str(self.path), "comparison": self.comparison,
-                "status": self.status, "problem": self.problem, **self.summary,
+                "status": self.status, "problem": self.problem, **self.summary.data,
                 "settings": settings, "provenance": self.provenance, "files": self.files()}
 
     @property
@@ -136,15 +136,9 @@ def read_run(path: Path, name: str | None = None, comparison: str | None = None)
     if summary_file.exists() or summary_file.is_symlink():
         run = Run(path, name, comparison, FINISHED)
         try:
-            summary = read_json(summary_file)
+            run.summary = read_summary(path)
         except UsageError as exc:
             run.status, run.problem = UNREADABLE, _relative(str(exc), path)
-        else:
-            problem = summary_problem(summary)
-            if problem:
-                run.status, run.problem = UNREADABLE, f"{SUMMARY}: {problem}"
-            else:
-                run.summary = summary
     elif is_comparison(path) or (path / LR_FIND_JSON).exists():  # a range test trains no run
         return None
     elif any((path / f).exists() for f in RUN_FILES) or STAMP.match(path.name):
@@ -153,36 +147,9 @@ def read_run(path: Path, name: str | None = None, comparison: str | None = None)
     else:
         return None
     _read_settings(run)
-    if run.summary:
+    if run.summary.data:
         run.status, run.problem = _outcome(run)
     return run
-
-
-# what each key of summary.json holds (see RunResult.summary), checked before anything reads it
-_SUMMARY_TYPES: dict[str, tuple[type, ...]] = {
-    "epochs_run": (int,), "final": (dict,), "diverged": (bool,), "interrupted": (bool,),
-    "divergence": (dict, type(None)), "train_seconds": (int, float), "run_dir": (str, type(None)),
-    "complexity": (dict,), "settings": (dict,), "weights": (dict,), "final_metrics": (dict,),
-}
-_DIVERGENCE_TYPES: dict[str, tuple[type, ...]] = {
-    "epoch": (int,), "step": (int,), "non_finite": (list,), "cause": (str,)}
-
-
-def summary_problem(summary: Any) -> str | None:
-    """What makes ``summary`` not a summary nnfw wrote, in a few words (None: nothing)."""
-    if not isinstance(summary, dict):
-        return "not a JSON object"
-    for table, types in ((summary, _SUMMARY_TYPES), (summary.get("divergence") or {}, _DIVERGENCE_TYPES)):
-        for key, accepted in types.items():
-            value = table.get(key)
-            if key in table and (not isinstance(value, accepted) or (
-                    isinstance(value, bool) and bool not in accepted)):
-                return f"{key!r} holds a {type(value).__name__}, not what nnfw writes there"
-    final = summary.get("final") or {}
-    if not all(isinstance(v, int | float | type(None)) and not isinstance(v, bool)
-               for v in final.values()):
-        return "'final' holds values that are not numbers"
-    return None
 
 
 def _relative(message: str, folder: Path) -> str:
@@ -192,10 +159,10 @@ def _relative(message: str, folder: Path) -> str:
 
 def _outcome(run: Run) -> tuple[str, str | None]:
     """Finished, diverged or interrupted, from the summary and the planned epochs."""
-    summary, planned = run.summary, run.settings.get("epochs")
-    if summary.get("diverged"):
+    planned = run.settings.get("epochs")
+    if run.summary.diverged:
         return DIVERGED, run.problem
-    done = summary.get("epochs_run")
+    done = run.summary.epochs_run
     if isinstance(done, int) and isinstance(planned, int) and done < planned:
         return INTERRUPTED, f"{done} of {planned} epochs run" + _resume(run.path)
     return FINISHED, run.problem

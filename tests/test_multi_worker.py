@@ -25,7 +25,8 @@ import pytest
 from test_cli import cli
 
 import nnfw
-from nnfw.checkpoint import CHECKPOINT, saved_epochs
+from nnfw.checkpoint import saved_epochs
+from nnfw.rundir import CHECKPOINT
 
 PROCESS_SECONDS = 180  # no worker of these tests may live longer than this
 SETTINGS = ["--config", "iris", "--epochs", "60"]  # the lecture's iris run, shortened

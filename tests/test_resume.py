@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import nnfw
-from nnfw.checkpoint import CHECKPOINT, saved_epochs
-from nnfw.rundir import LOCK
+from nnfw.checkpoint import saved_epochs
+from nnfw.rundir import CHECKPOINT, LOCK
 
 OPTIMIZERS = ["sgd", "sgdm", "adagrad", "rmsprop", "adam"]
 

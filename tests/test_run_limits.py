@@ -22,9 +22,9 @@ from test_cli import cli
 import nnfw
 import nnfw.resolve
 from nnfw import runner
-from nnfw.checkpoint import CHECKPOINT, saved_epochs
-from nnfw.history_log import HISTORY_LOG, ROW_BYTES
-from nnfw.rundir import LOCK, SUMMARY, run_lock
+from nnfw.checkpoint import saved_epochs
+from nnfw.history_log import ROW_BYTES
+from nnfw.rundir import CHECKPOINT, HISTORY_LOG, LOCK, SUMMARY, run_lock
 
 YOGURT = {"dataset": "yogurt", "loss": "mse", "xla": False}
 
