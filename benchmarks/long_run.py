@@ -22,10 +22,10 @@ import tempfile
 import time
 
 import nnfw
-from nnfw.config_file import find_config, read_config
-from nnfw.history import History
-from nnfw.resolve import resolve_settings
-from nnfw.runner import run_training
+from nnfw.config.config_file import find_config, read_config
+from nnfw.config.resolve import resolve_settings
+from nnfw.training.history import History
+from nnfw.training.runner import run_training
 
 
 def main() -> None:

@@ -92,7 +92,7 @@ def main() -> None:
                               "--dataset.seed", str(seed), "--out", out)
                 for name in OPTIMIZERS for seed in range(116, 116 + args.seeds)),
         }
-    from nnfw.quiet import import_tensorflow_quietly
+    from nnfw.training.quiet import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     results[f"{runs} Model.fit in one process"] = keras_runs(args.seeds)

@@ -41,7 +41,7 @@ def use_in_nnfw() -> None:
     import sys
 
     from nnfw.api import use_registry
-    from nnfw.loading import Candidate, entry_point_candidates, load_registry
+    from nnfw.plugin.loading import Candidate, entry_point_candidates, load_registry
 
     module = sys.modules[__name__]
     use_registry(load_registry(candidates=[*entry_point_candidates(), Candidate("bench", lambda: module)]))

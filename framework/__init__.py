@@ -25,16 +25,16 @@ from nnfw.api import (
     strategy,
     train,
 )
-from nnfw.data import Dataset
-from nnfw.deadline import deadline
 from nnfw.errors import NnfwError, NnfwWarning, PluginError, UsageError
-from nnfw.files import read_data_text
 from nnfw.hookspecs import hookimpl
-from nnfw.model_context import ModelContext
-from nnfw.objective import Objective
-from nnfw.params import Param
-from nnfw.predictions import predicted_classes
-from nnfw.suggest import unknown_name_message
+from nnfw.plugin.data import Dataset
+from nnfw.plugin.deadline import deadline
+from nnfw.plugin.files import read_data_text
+from nnfw.plugin.model_context import ModelContext
+from nnfw.plugin.objective import Objective
+from nnfw.plugin.params import Param
+from nnfw.plugin.predictions import predicted_classes
+from nnfw.plugin.suggest import unknown_name_message
 
 __version__ = "0.1.0"
 

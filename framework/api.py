@@ -2,7 +2,7 @@
 
 The CLI is a thin layer over these functions. Nothing here imports TensorFlow;
 the factories that return Keras objects do, when they are called. The builders
-(``optimizer``, ``loss``, ...) are made from the rows of :data:`nnfw.kinds.KINDS`.
+(``optimizer``, ``loss``, ...) are made from the rows of :data:`nnfw.plugin.kinds.KINDS`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnfw.errors import strict_plugins
-from nnfw.kinds import KINDS, Kind
-from nnfw.loading import allowed_from_env, allowed_in, disabled_from_env, load_registry, names_in
-from nnfw.registry import Registry
+from nnfw.plugin.kinds import KINDS, Kind
+from nnfw.plugin.loading import allowed_from_env, allowed_in, disabled_from_env, load_registry, names_in
+from nnfw.plugin.registry import Registry
 
 if TYPE_CHECKING:
     import keras
 
-    from nnfw.runner import RunResult
-    from nnfw.settings import Settings
+    from nnfw.config.settings import Settings
+    from nnfw.training.runner import RunResult
 
 _loaded: Registry | None = None
 _chosen: dict[str, str] = {}  # what use_plugins was given: "disabled", "allowed"
@@ -65,7 +65,7 @@ def plugins_used() -> dict[str, str]:
 def _builder(kind: Kind) -> Callable[..., Any]:
     """The API function that builds an entry of ``kind`` by name: the kind's context
     arguments (by position or keyword), the run's facts it takes, then hyperparameters."""
-    from nnfw.resolve import choose
+    from nnfw.config.resolve import choose
 
     def build(name: str, *context: Any, **given: Any) -> Any:
         if len(context) > len(kind.context):
@@ -114,7 +114,7 @@ def train_settings(config: str | None = None, params: dict[str, dict[str, Any]] 
     ``optimizer="adam"``) and ``params`` (plugin hyperparameters per setting:
     ``{"optimizer": {"beta": 0.95}}``); with ``resume``, that run directory's own settings
     (only ``epochs`` and ``strategy`` may change)."""
-    from nnfw.resolve import train_settings as resolved
+    from nnfw.config.resolve import train_settings as resolved
 
     given = {key.replace("_", "-"): value for key, value in options.items()}
     return resolved(registry(), config, given, params or {}, resume)
@@ -125,8 +125,8 @@ def run_settings(settings: Settings, out: str | None = None, resume: str | None 
                  on_chunk: Callable[[Any], None] | None = None) -> RunResult:
     """Train with resolved ``settings`` (:func:`train_settings`), writing a run directory under
     ``out`` (None: nothing), or continuing the run in ``resume``; see
-    :func:`nnfw.runner.run_training` for ``strategy``, ``on_start`` and ``on_chunk``."""
-    from nnfw.runner import run_training
+    :func:`nnfw.training.runner.run_training` for ``strategy``, ``on_start`` and ``on_chunk``."""
+    from nnfw.training.runner import run_training
 
     return run_training(settings, registry(), out=out, resume=Path(resume) if resume else None,
                         strategy=strategy, on_start=on_start, on_chunk=on_chunk)
@@ -147,6 +147,6 @@ def train(config: str | None = None, out: str | None = None,
 
 def load_model(path: str) -> keras.Model:
     """Load a model that nnfw saved (``RUN_DIR/model.keras``), with its plugins' classes."""
-    from nnfw.saved import load_model as load
+    from nnfw.rundirs.saved import load_model as load
 
     return load(path, registry())

@@ -72,7 +72,7 @@ class LostWorker(NnfwError):
     exit_code = 5
 
     def __init__(self, error: Exception, run_dir: Path | None, saved_epochs: int | None) -> None:
-        from nnfw.rundir import CHECKPOINT
+        from nnfw.rundirs.rundir import CHECKPOINT
 
         # TensorFlow's message, without its {{function_node ...}} prefixes
         lines = [re.sub(r"\{\{.*?\}\}\s*", "", line).strip() for line in str(error).splitlines()]

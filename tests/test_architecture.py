@@ -16,8 +16,8 @@ MODULE_LINES = 300
 FUNCTION_LINES = 50
 # the modules that look plugin names up in the registry: where settings are resolved, and
 # where plugins are listed (list-plugins, list, describe; a saved model's classes; the kit)
-LOOKUP_MODULES = {"config/resolve.py", "plugin/registry.py", "plugin/loading.py", "cli/main.py",
-                  "rundirs/saved.py", "testing/__init__.py", "testing/checks.py"}
+LOOKUP_MODULES = {"config/resolve.py", "config/config_file.py", "plugin/registry.py",
+                  "plugin/loading.py", "cli/plugins.py", "rundirs/saved.py", "testing/__init__.py"}
 LOOKUPS = {"get", "entries", "has", "names"}
 
 

@@ -18,7 +18,7 @@ import pytest
 from test_cli import BUILT_INS, cli
 
 import nnfw
-import nnfw.resolve
+import nnfw.config.resolve
 
 Run = tuple[int, str, str]
 
@@ -66,7 +66,7 @@ TYPOS = [  # (slot, mistyped name, the close match nnfw should suggest)
 
 
 def test_every_slot_has_a_typo_case() -> None:
-    assert {slot for slot, _, _ in TYPOS} == set(SLOT_KINDS) == set(nnfw.settings.SLOTS)
+    assert {slot for slot, _, _ in TYPOS} == set(SLOT_KINDS) == set(nnfw.config.settings.SLOTS)
 
 
 @pytest.mark.parametrize(("slot", "typo", "guess"), TYPOS, ids=[t[0] for t in TYPOS])
@@ -281,10 +281,10 @@ def test_missing_config_file_or_a_directory(capsys: pytest.CaptureFixture[str],
 def test_numbers_in_quotes_read_like_options() -> None:
     # a config file's "0.5" is read as the command line's 0.5 is: plugin tables always did so
     registry = nnfw.registry()
-    quoted = nnfw.resolve.resolve_settings(registry, {"epochs": "3", "lr": "0.5", "bias": "no",
+    quoted = nnfw.config.resolve.resolve_settings(registry, {"epochs": "3", "lr": "0.5", "bias": "no",
                                                        "optimizer": {"name": "sgdm",
                                                                      "beta": "0.5"}})
-    plain = nnfw.resolve.resolve_settings(registry, {"epochs": 3, "lr": 0.5, "bias": False,
+    plain = nnfw.config.resolve.resolve_settings(registry, {"epochs": 3, "lr": 0.5, "bias": False,
                                                       "optimizer": {"name": "sgdm", "beta": 0.5}})
     assert quoted == plain
     assert quoted.scalars["epochs"] == 3 and quoted.scalars["bias"] is False

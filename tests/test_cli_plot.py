@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-import nnfw.plots
-from nnfw.cli import main
+import nnfw.figures.plots
+from nnfw.cli.main import main
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -20,15 +20,15 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def capture(monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, Any]:
-    """Record the arguments the CLI passes to ``nnfw.plots.<name>``, then draw as usual."""
+    """Record the arguments the CLI passes to ``nnfw.figures.plots.<name>``, then draw as usual."""
     seen: dict[str, Any] = {}
-    real = getattr(nnfw.plots, name)
+    real = getattr(nnfw.figures.plots, name)
 
     def spy(*args: Any, **kwargs: Any) -> Path:
         seen["args"], seen["kwargs"] = args, kwargs
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(nnfw.plots, name, spy)
+    monkeypatch.setattr(nnfw.figures.plots, name, spy)
     return seen
 
 

@@ -13,13 +13,13 @@ import pytest
 from test_compare import run_cli, strict_json
 
 import nnfw
-from nnfw.compare_plan import log_range, plan_comparison, split_values
-from nnfw.config_file import find_config, read_config
+from nnfw.compare.plan import log_range, plan_comparison, split_values
+from nnfw.compare.spreads import METRICS, GroupSummary, overlaps, quantiles, spread, summarize
+from nnfw.compare.tuning import tune
+from nnfw.config.config_file import find_config, read_config
 from nnfw.errors import UsageError
-from nnfw.history import History
-from nnfw.spread_plots import plot_bands, plot_sensitivity
-from nnfw.spreads import METRICS, GroupSummary, overlaps, quantiles, spread, summarize
-from nnfw.tuning import tune
+from nnfw.figures.spreads import plot_bands, plot_sensitivity
+from nnfw.training.history import History
 
 FAST = ("--epochs", "3", "--xla", "false")
 
@@ -291,7 +291,7 @@ def test_band_and_sensitivity_figures(tmp_path: Path) -> None:
 
 
 def test_a_winner_at_an_end_of_the_range_says_so() -> None:
-    from nnfw.spread_report import tuning_lines
+    from nnfw.compare.spread_report import tuning_lines
 
     def tuned(best_at: int) -> str:
         losses = [0.5, 0.5, 0.5]

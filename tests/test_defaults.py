@@ -17,13 +17,13 @@ from test_cli import cli
 
 import nnfw
 from nnfw.api import train_settings
-from nnfw.checks import learnt_nothing
-from nnfw.cli_common import parse_plugin_options
-from nnfw.compare_plan import plan_comparison
-from nnfw.config_file import load_config
-from nnfw.resolve import resolve_settings
-from nnfw.runner import settings_text
+from nnfw.cli.common import parse_plugin_options
+from nnfw.compare.plan import plan_comparison
+from nnfw.config.config_file import load_config
+from nnfw.config.resolve import resolve_settings
 from nnfw.testing import plugin_registry
+from nnfw.training.checks import learnt_nothing
+from nnfw.training.runner import settings_text
 
 WITH_EPSILON = ("adagrad", "rmsprop", "adam")
 STAMP = r"\d{8}-\d{6}"  # the start time that begins every run directory's name
@@ -140,7 +140,7 @@ def test_a_value_for_an_optimizer_without_the_key_is_not_checked_against_another
 
 # ---------------------------------------------------------------- run names
 
-def run_dir_name(run: nnfw.runner.RunResult) -> str:
+def run_dir_name(run: nnfw.training.runner.RunResult) -> str:
     assert run.run_dir is not None
     return run.run_dir.name
 

@@ -19,9 +19,9 @@ import pytest
 import nnfw
 from conftest import run_nnfw
 from nnfw import api
-from nnfw.loading import Candidate, entry_point_candidates, load_registry
-from nnfw.runner import RunResult
-from nnfw.shards import replica_rows
+from nnfw.plugin.loading import Candidate, entry_point_candidates, load_registry
+from nnfw.training.runner import RunResult
+from nnfw.training.shards import replica_rows
 
 MIRRORED = "mirrored"
 # Over the lecture's 2000 steps the loss curves agree to 1.4e-6 relative and the weights to

@@ -23,7 +23,7 @@ def csv_file(folder: Path, rows: list[str]) -> str:
 
 
 def regression(path: str, optimizer_params: dict[str, float] | None = None,
-               **options: object) -> nnfw.runner.RunResult:
+               **options: object) -> nnfw.training.runner.RunResult:
     """A one-layer linear regression on the CSV file ``path``, MSE, 32-row batches."""
     # raw features (the csv data set standardizes by default): the causes come from their values
     params = {"dataset": {"path": path, "task": "regression", "standardize": False},
@@ -69,7 +69,7 @@ def test_an_overflowing_gradient_is_named_as_the_cause(tmp_path: Path) -> None:
 def test_a_break_the_replay_does_not_reproduce_still_gets_a_cause(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # as when XLA's fused program breaks and the step-by-step replay stays finite
-    monkeypatch.setattr("nnfw.divergence.replay", lambda stepper, data, divergence: None)
+    monkeypatch.setattr("nnfw.training.divergence.replay", lambda stepper, data, divergence: None)
     path = csv_file(tmp_path, [f"{i / 40},0,{i / 20}" for i in range(40)])
     run = regression(path, {"epsilon": 0.0}, optimizer="rmsprop", lr=0.01)  # the lecture's form
     assert run.divergence is not None and run.divergence.non_finite == [KERNEL]

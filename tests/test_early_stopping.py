@@ -71,7 +71,7 @@ def keras_callback(val_loss: list[float], patience: int) -> tuple[int | None, in
     return None, callback.best_epoch
 
 
-def weights(result: nnfw.runner.RunResult) -> list[np.ndarray]:
+def weights(result: nnfw.training.runner.RunResult) -> list[np.ndarray]:
     return [w.numpy() for w in result.model.weights]
 
 
@@ -86,13 +86,13 @@ def csv_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stopped(csv_path: Path) -> nnfw.runner.RunResult:
+def stopped(csv_path: Path) -> nnfw.training.runner.RunResult:
     """An uninterrupted run that patience stops."""
     return nnfw.train(dataset="csv", params=params(csv_path), epochs=EPOCHS, patience=PATIENCE,
                       **OPTIONS)
 
 
-def test_stops_after_the_epoch_keras_early_stopping_would(stopped: nnfw.runner.RunResult) -> None:
+def test_stops_after_the_epoch_keras_early_stopping_would(stopped: nnfw.training.runner.RunResult) -> None:
     val_loss = stopped.history.column("val_loss")
     expected = keras_rule(val_loss, PATIENCE)
     assert keras_callback(val_loss, PATIENCE) == expected  # the plain rule is Keras' own
@@ -112,7 +112,7 @@ def test_stops_after_the_epoch_keras_early_stopping_would(stopped: nnfw.runner.R
 
 
 def test_kept_weights_are_those_of_a_run_of_best_epoch_plus_one_epochs(
-        csv_path: Path, stopped: nnfw.runner.RunResult) -> None:
+        csv_path: Path, stopped: nnfw.training.runner.RunResult) -> None:
     best = stopped.best_epoch
     assert best is not None
     short = nnfw.train(dataset="csv", params=params(csv_path), epochs=best + 1, patience=0,
@@ -130,7 +130,7 @@ def test_kept_weights_are_those_of_a_run_of_best_epoch_plus_one_epochs(
 
 
 def test_a_resumed_run_ends_as_the_uninterrupted_one(
-        tmp_path: Path, csv_path: Path, stopped: nnfw.runner.RunResult) -> None:
+        tmp_path: Path, csv_path: Path, stopped: nnfw.training.runner.RunResult) -> None:
     stop, best = stopped.stopped_early, stopped.best_epoch
     assert stop is not None and best is not None
     cut = best + 2  # after the best epoch and before the stop: both must survive the resume
@@ -151,7 +151,7 @@ def test_a_resumed_run_ends_as_the_uninterrupted_one(
 
 def test_the_report_says_where_it_stopped_and_whose_weights_it_kept(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, csv_path: Path,
-        stopped: nnfw.runner.RunResult) -> None:
+        stopped: nnfw.training.runner.RunResult) -> None:
     code, out, err = cli(capsys, "train", "--dataset", "csv", "--dataset.path", str(csv_path),
                          "--dataset.validation_fraction", "0.2", "--epochs", str(EPOCHS),
                          "--patience", str(PATIENCE), "--hidden", "64", "--optimizer", "adam",

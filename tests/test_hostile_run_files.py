@@ -21,8 +21,8 @@ from test_bad_input import one_error_line
 from test_cli import cli
 
 import nnfw
-from nnfw.history_log import ROW_BYTES
-from nnfw.rundir import CHECKPOINT, HISTORY_LOG, PREVIOUS
+from nnfw.rundirs.history_log import ROW_BYTES
+from nnfw.rundirs.rundir import CHECKPOINT, HISTORY_LOG, PREVIOUS
 
 SECRET = "s3cr3t-token-that-must-never-be-printed"
 

@@ -21,8 +21,8 @@ import pytest
 import lecture_code
 import nnfw
 from conftest import REPO, lecture_result, record_lecture_row
-from nnfw.complexity import dense_complexity
-from nnfw.runner import RunResult
+from nnfw.training.complexity import dense_complexity
+from nnfw.training.runner import RunResult
 
 # LECTURE.md, section 6: loss at epoch 499 and final test accuracy, as the course printed them
 COURSE_IRIS = {"sgd": (0.0323003, 1.0), "sgdm": (0.0306306, 1.0), "adagrad": (0.0317392, 1.0),

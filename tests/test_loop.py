@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import nnfw
-from nnfw.compilation import xla_pays_off
-from nnfw.loop import Trainer
-from nnfw.network import Targets
+from nnfw.training.compilation import xla_pays_off
+from nnfw.training.loop import Trainer
+from nnfw.training.network import Targets
 
 
 def small_problem() -> tuple:
@@ -43,7 +43,7 @@ def test_xla_is_chosen_from_the_run_size_alone() -> None:
 def test_eager_arithmetic_is_set_only_inside_and_put_back() -> None:
     import tensorflow as tf
 
-    from nnfw.compilation import eager_arithmetic
+    from nnfw.training.compilation import eager_arithmetic
 
     def current() -> object:
         return tf.config.optimizer.get_experimental_options().get("arithmetic_optimization", True)

@@ -12,13 +12,13 @@ import pytest
 
 import nnfw
 from conftest import heavy_imports
-from nnfw.cli import main
-from nnfw.config_file import find_config, read_config
-from nnfw.lr_find import RangeTest, growth_schedule, lr_find
-from nnfw.lr_find_rule import RULE, Tracker, suggest
-from nnfw.lr_find_span import span_from
-from nnfw.resolve import resolve_settings
-from nnfw.runs import find_runs
+from nnfw.cli.main import main
+from nnfw.config.config_file import find_config, read_config
+from nnfw.config.resolve import resolve_settings
+from nnfw.explore.lr_find import RangeTest, growth_schedule, lr_find
+from nnfw.explore.lr_find_rule import RULE, Tracker, suggest
+from nnfw.explore.lr_find_span import span_from
+from nnfw.rundirs.runs import find_runs
 
 # a range that SGD on the lecture's iris run takes without exploding, over 6 epochs of its
 # 4 batches (the last one short), so the comparison with plain TensorFlow stays well-conditioned

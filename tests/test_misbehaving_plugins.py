@@ -18,9 +18,9 @@ from test_cli import cli
 import nnfw
 from nnfw import PluginError, hookimpl
 from nnfw.api import use_registry
-from nnfw.cli import main
+from nnfw.cli.main import main
 from nnfw.errors import NnfwWarning
-from nnfw.loading import Candidate, entry_point_candidates, load_registry
+from nnfw.plugin.loading import Candidate, entry_point_candidates, load_registry
 
 
 def error_lines(err: str) -> list[str]:
@@ -209,7 +209,7 @@ def test_plugins_that_print_never_break_json_output(capfd: pytest.CaptureFixture
         return planted(register_optimizers=register_optimizers)
 
     installed = entry_point_candidates()
-    monkeypatch.setattr(sys.modules["nnfw.loading"], "entry_point_candidates",
+    monkeypatch.setattr(sys.modules["nnfw.plugin.loading"], "entry_point_candidates",
                         lambda: [*installed, Candidate("chatty", load_chatty)])
     for args in (["list-plugins", "--json"],
                  ["train", "--optimizer", "chatty", "--epochs", "1", "--json", "--out",
@@ -225,7 +225,7 @@ def test_plugins_that_print_never_break_json_output(capfd: pytest.CaptureFixture
 
 
 def test_a_plugin_slow_to_import_is_named_while_it_loads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules["nnfw.loading"], "SLOW_IMPORT_SECONDS", 0.2)
+    monkeypatch.setattr(sys.modules["nnfw.plugin.loading"], "SLOW_IMPORT_SECONDS", 0.2)
 
     def slow_import() -> object:
         time.sleep(1.0)

@@ -13,9 +13,9 @@ import pytest
 from sklearn import metrics as sk
 
 import nnfw
-from nnfw.cli import main
-from nnfw.complexity import dense_complexity, model_complexity
+from nnfw.cli.main import main
 from nnfw.testing import check_plugin, plugin_registry
+from nnfw.training.complexity import dense_complexity, model_complexity
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -25,8 +25,8 @@ import pytest
 from test_cli import cli
 
 import nnfw
-from nnfw.checkpoint import saved_epochs
-from nnfw.rundir import CHECKPOINT
+from nnfw.rundirs.rundir import CHECKPOINT
+from nnfw.training.checkpoint import saved_epochs
 
 PROCESS_SECONDS = 180  # no worker of these tests may live longer than this
 SETTINGS = ["--config", "iris", "--epochs", "60"]  # the lecture's iris run, shortened

@@ -1,4 +1,4 @@
-"""nnfw.plots: files of the right format and size, written atomically, readable figures, right boundaries."""
+"""nnfw.figures.plots: the right format and size, written atomically, readable figures, right boundaries."""
 
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def test_no_suffix_means_png_and_other_suffixes_are_refused(tmp_path: Path) -> N
 
 
 def test_importing_plots_does_not_import_matplotlib_or_tensorflow() -> None:
-    code = ("import sys, nnfw.plots; "
+    code = ("import sys, nnfw.figures.plots; "
             "print(sorted(m for m in ('matplotlib', 'tensorflow', 'keras') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_nnfw
-from nnfw.history import History
-from nnfw.progress import PLAIN_SECONDS, Progress
+from nnfw.training.history import History
+from nnfw.training.progress import PLAIN_SECONDS, Progress
 
 
 class Clock:

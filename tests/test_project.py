@@ -9,7 +9,7 @@ import sys
 
 from conftest import REPO
 from nnfw import hookspecs
-from nnfw.kinds import KINDS
+from nnfw.plugin.kinds import KINDS
 
 
 def test_ruff_is_clean() -> None:

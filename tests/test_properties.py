@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from test_cli import cli
 
 import nnfw
-from nnfw.cli_common import parse_plugin_options
-from nnfw.config_file import read_config
-from nnfw.resolve import resolve_settings
-from nnfw.scalars import INT32_MAX, SCALAR_BY_NAME
-from nnfw.settings import SLOTS
+from nnfw.cli.common import parse_plugin_options
+from nnfw.config.config_file import read_config
+from nnfw.config.resolve import resolve_settings
+from nnfw.config.scalars import INT32_MAX, SCALAR_BY_NAME
+from nnfw.config.settings import SLOTS
 from nnfw_plugins.datasets import csv_file
 
 FEW = settings(max_examples=50, deadline=None, database=None)

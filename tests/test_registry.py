@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from nnfw import Param, UsageError, hookimpl
-from nnfw.loading import Candidate, load_registry
+from nnfw.plugin.loading import Candidate, load_registry
 
 
 def make_plugin(name: str, **hooks: Any) -> types.ModuleType:

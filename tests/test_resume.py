@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 import nnfw
-from nnfw.checkpoint import saved_epochs
-from nnfw.rundir import CHECKPOINT, LOCK
+from nnfw.rundirs.rundir import CHECKPOINT, LOCK
+from nnfw.training.checkpoint import saved_epochs
 
 OPTIMIZERS = ["sgd", "sgdm", "adagrad", "rmsprop", "adam"]
 
 
-def weights(result: nnfw.runner.RunResult) -> list[np.ndarray]:
+def weights(result: nnfw.training.runner.RunResult) -> list[np.ndarray]:
     return [w.numpy() for w in result.model.weights]
 
 
@@ -123,7 +123,7 @@ def test_kill_9_at_a_random_moment_leaves_a_run_that_loads_and_resumes(tmp_path:
     assert resumed.history.epochs_run == done + 10
 
 
-def same_run(ours: nnfw.runner.RunResult, theirs: nnfw.runner.RunResult) -> None:
+def same_run(ours: nnfw.training.runner.RunResult, theirs: nnfw.training.runner.RunResult) -> None:
     """Bit for bit the same weights and per-epoch history."""
     for a, b in zip(weights(ours), weights(theirs), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -200,7 +200,7 @@ def test_runs_killed_at_random_moments_end_as_an_uninterrupted_run(tmp_path: Pat
 
 
 @functools.cache
-def uninterrupted_yogurt(epochs: int) -> nnfw.runner.RunResult:
+def uninterrupted_yogurt(epochs: int) -> nnfw.training.runner.RunResult:
     return nnfw.train("yogurt-mse", epochs=epochs)
 
 

@@ -20,11 +20,11 @@ from test_bad_input import one_error_line
 from test_cli import cli
 
 import nnfw
-import nnfw.resolve
-from nnfw import runner
-from nnfw.checkpoint import saved_epochs
-from nnfw.history_log import ROW_BYTES
-from nnfw.rundir import CHECKPOINT, HISTORY_LOG, LOCK, SUMMARY, run_lock
+import nnfw.config.resolve
+from nnfw.rundirs.history_log import ROW_BYTES
+from nnfw.rundirs.rundir import CHECKPOINT, HISTORY_LOG, LOCK, SUMMARY, run_lock
+from nnfw.training import runner
+from nnfw.training.checkpoint import saved_epochs
 
 YOGURT = {"dataset": "yogurt", "loss": "mse", "xla": False}
 
@@ -85,7 +85,7 @@ def test_a_full_disk_is_one_line_naming_the_file_and_the_checkpoint_survives(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def write_on_a_full_disk(result: Any) -> None:
-        monkeypatch.setattr("nnfw.rundir.os.fsync", full_disk)
+        monkeypatch.setattr("nnfw.rundirs.rundir.os.fsync", full_disk)
         original(result)
 
     monkeypatch.setattr(runner, "write_run", write_on_a_full_disk)
@@ -126,7 +126,7 @@ def test_a_run_too_long_for_its_history_to_fit_is_one_line(capsys: pytest.Captur
 
 def test_a_resumed_run_says_its_new_target_and_is_unfinished_until_it_ends(
         capsys: pytest.CaptureFixture[str], run: Path) -> None:
-    settings = nnfw.resolve.resume_settings(nnfw.registry(), run, {"epochs": 50})
+    settings = nnfw.config.resolve.resume_settings(nnfw.registry(), run, {"epochs": 50})
 
     def killed(history: Any) -> None:
         if history.epochs_run >= 10:

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 import nnfw
-from nnfw.cli_runs import runs, show
-from nnfw.history import History
-from nnfw.rundir import json_text
-from nnfw.runner import RunResult
-from nnfw.tensorboard import TensorBoardLog, write_tensorboard
+from nnfw.cli.runs import runs, show
+from nnfw.rundirs.rundir import json_text
+from nnfw.rundirs.tensorboard import TensorBoardLog, write_tensorboard
+from nnfw.training.history import History
+from nnfw.training.runner import RunResult
 
 # ---------------------------------------------------------------- a folder of runs
 
@@ -241,7 +241,7 @@ def test_show_ambiguous_and_unknown_names(folder: Runs) -> None:
 
 
 def test_runs_and_show_never_import_tensorflow(folder: Runs) -> None:
-    code = ("import sys\nfrom nnfw.cli_runs import runs, show\n"
+    code = ("import sys\nfrom nnfw.cli.runs import runs, show\n"
             f"runs.main(['--out', {str(folder.root)!r}], standalone_mode=False)\n"
             f"show.main([{folder.iris.run_dir.name!r}, '--out', {str(folder.root)!r}], "
             "standalone_mode=False)\n"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import pip_install, run_nnfw
-from nnfw.kinds import KINDS
+from nnfw.plugin.kinds import KINDS
 
 
 def test_a_new_plugin_of_every_kind_passes_its_own_tests_unchanged(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 import nnfw
 from nnfw import UsageError, api
-from nnfw.loading import Candidate, entry_point_candidates, load_registry
+from nnfw.plugin.loading import Candidate, entry_point_candidates, load_registry
 
 
 def reference_lr(lr_base: float, steps_per_epoch: int, iteration: int, decay: float, step: float,

@@ -14,9 +14,9 @@ import argparse
 import numpy as np
 
 import nnfw
-from nnfw.paths import run_paths
-from nnfw.plots import plot_schedule
-from nnfw.quiet import import_tensorflow_quietly
+from nnfw.explore.paths import run_paths
+from nnfw.figures.plots import plot_schedule
+from nnfw.training.quiet import import_tensorflow_quietly
 
 
 def run(epochs: int, lr_base: float = 0.2, decay: float = 0.99, step: float = 1.0

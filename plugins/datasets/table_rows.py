@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nnfw import UsageError
-from nnfw.suggest import closest
+from nnfw.plugin.suggest import closest
 from nnfw_plugins.datasets import table_cells, table_encode, table_read, table_target
 
 if TYPE_CHECKING:

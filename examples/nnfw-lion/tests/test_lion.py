@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from nnfw import UsageError
-from nnfw.entries import Entry
+from nnfw.plugin.entries import Entry
 from nnfw.registry import Candidate, Registry, load_registry
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1]

@@ -1,0 +1,1 @@
+"""Settings: each slot's chosen plugin and the scalars, from defaults, config files and options."""

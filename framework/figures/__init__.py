@@ -1,0 +1,1 @@
+"""Every figure nnfw draws, with matplotlib, written atomically."""

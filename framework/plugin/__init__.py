@@ -1,0 +1,1 @@
+"""The plugin model: kinds, entries, hyperparameters, loading, the registry and guarding plugin code."""

@@ -1,0 +1,1 @@
+"""One training run: planning, building, the compiled loop, checkpoints, stopping, progress."""
