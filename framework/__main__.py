@@ -1,5 +1,5 @@
 """``python -m nnfw`` runs the same command line as ``nnfw``."""
 
-from nnfw.cli.main import main
+from nnfw.cli import main
 
 main()

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 from nnfw.errors import strict_plugins
 from nnfw.plugin.kinds import KINDS, Kind
 from nnfw.plugin.loading import allowed_from_env, allowed_in, disabled_from_env, load_registry, names_in
-from nnfw.plugin.registry import Registry
+
+# through the public module, so that it is imported before nnfw/__init__.py binds the name
+# nnfw.registry to the function below (a later first import would put the module there)
+from nnfw.registry import Registry
 
 if TYPE_CHECKING:
     import keras

@@ -225,7 +225,7 @@ HEAVY_MODULES = ("tensorflow", "keras", "sklearn", "matplotlib", "numpy")
 def heavy_imports(*args: str) -> tuple[str, set[str]]:
     """Run nnfw's main with ``args`` in a fresh interpreter (it must exit with status 0);
     return what it printed and which of :data:`HEAVY_MODULES` it imported."""
-    code = ("import sys\nfrom nnfw.cli.main import main\ntry:\n    main(sys.argv[1:])\n"
+    code = ("import sys\nfrom nnfw.cli import main\ntry:\n    main(sys.argv[1:])\n"
             "except SystemExit as e:\n    assert not e.code, e.code\n"
             f"print('HEAVY', ','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,

@@ -106,3 +106,16 @@ def test_the_registry_is_consulted_only_where_settings_are_resolved_or_plugins_l
              if (lines := registry_lookups(tree)) and name not in LOOKUP_MODULES}
     assert found == {}
     assert registry_lookups(core_modules()["config/resolve.py"])  # the check sees lookups
+
+
+def test_the_documented_import_paths_still_work_and_keep_nnfw_registry_a_function() -> None:
+    import subprocess
+    import sys
+
+    code = ("from nnfw.registry import Candidate, Registry, entry_point_candidates, load_registry\n"
+            "from nnfw.testing import check_plugin, plugin_registry\n"
+            "from nnfw.cli import main\n"
+            "import nnfw, nnfw.registry\n"
+            "assert callable(nnfw.registry) and isinstance(nnfw.registry(), Registry)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]

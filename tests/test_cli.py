@@ -14,7 +14,7 @@ import pytest
 
 import nnfw
 from conftest import heavy_imports, plant_distribution, run_nnfw
-from nnfw.cli.main import main
+from nnfw.cli import main
 
 BUILT_INS = {
     "optimizer": {"sgd", "sgdm", "adagrad", "rmsprop", "adam"},

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnfw.figures.plots
-from nnfw.cli.main import main
+from nnfw.cli import main
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 import nnfw
+from nnfw.cli import cli as cli_group
+from nnfw.cli import main
 from nnfw.cli.compare import compare as compare_command
-from nnfw.cli.main import cli as cli_group
-from nnfw.cli.main import main
 from nnfw.compare.plan import plan_comparison, split_values
 from nnfw.compare.table import first_epoch_reaching
 from nnfw.config.config_file import find_config, read_config

@@ -12,7 +12,7 @@ import pytest
 
 import nnfw
 from conftest import heavy_imports
-from nnfw.cli.main import main
+from nnfw.cli import main
 from nnfw.config.config_file import find_config, read_config
 from nnfw.config.resolve import resolve_settings
 from nnfw.explore.lr_find import RangeTest, growth_schedule, lr_find

@@ -18,7 +18,7 @@ from test_cli import cli
 import nnfw
 from nnfw import PluginError, hookimpl
 from nnfw.api import use_registry
-from nnfw.cli.main import main
+from nnfw.cli import main
 from nnfw.errors import NnfwWarning
 from nnfw.plugin.loading import Candidate, entry_point_candidates, load_registry
 

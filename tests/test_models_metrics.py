@@ -13,7 +13,7 @@ import pytest
 from sklearn import metrics as sk
 
 import nnfw
-from nnfw.cli.main import main
+from nnfw.cli import main
 from nnfw.testing import check_plugin, plugin_registry
 from nnfw.training.complexity import dense_complexity, model_complexity
 

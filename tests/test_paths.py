@@ -17,7 +17,7 @@ from PIL import Image
 import nnfw
 from conftest import heavy_imports, plant_distribution, run_nnfw
 from nnfw import Objective, PluginError, hookimpl
-from nnfw.cli.main import main
+from nnfw.cli import main
 from nnfw.explore.paths import run_paths
 from nnfw.testing import PluginCheckError, check_plugin, plugin_registry
 

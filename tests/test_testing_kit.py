@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import nnfw
 from conftest import REPO
-from nnfw.cli.main import cli
+from nnfw.cli import cli
 from nnfw.testing import PluginCheckError, check_plugin, plugin_registry
 
 BUILT_IN_MODULES = sorted({ep.value for ep in metadata.entry_points(group="nnfw")

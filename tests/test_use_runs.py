@@ -17,7 +17,7 @@ import tensorflow as tf
 from tabular_sets import write_messy, write_sklearn_set
 
 import nnfw
-from nnfw.cli.main import main
+from nnfw.cli import main
 from nnfw.testing import plugin_registry
 
 EPOCHS, HIDDEN = 40, 16
