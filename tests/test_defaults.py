@@ -21,9 +21,9 @@ from nnfw.cli.common import parse_plugin_options
 from nnfw.compare.plan import plan_comparison
 from nnfw.config.config_file import load_config
 from nnfw.config.resolve import resolve_settings
+from nnfw.rundirs.started import settings_text
 from nnfw.testing import plugin_registry
 from nnfw.training.checks import learnt_nothing
-from nnfw.training.runner import settings_text
 
 WITH_EPSILON = ("adagrad", "rmsprop", "adam")
 STAMP = r"\d{8}-\d{6}"  # the start time that begins every run directory's name

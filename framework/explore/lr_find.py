@@ -167,7 +167,7 @@ def write_range_test(test: RangeTest, out: str | Path) -> Path:
     """A new run directory under ``out`` holding ``lr-find.json`` from the moment it exists,
     then ``lr-find.png``, each written atomically; nothing else is touched."""
     from nnfw.figures.lr_find import plot_range_test
-    from nnfw.training.runner import provenance
+    from nnfw.rundirs.started import provenance
 
     choices = test.settings.choices
     made_by = provenance(test.settings)

@@ -18,17 +18,11 @@ from nnfw.rundirs.inputs import FILES, fingerprints, verify_files
 from nnfw.rundirs.run_results import write_run
 from nnfw.rundirs.run_summary import summary_json
 from nnfw.rundirs.rundir import (
-    LOCK,
-    PROVENANCE,
-    SETTINGS,
-    SUMMARY,
     check_writable,
-    create_run_dir,
-    json_text,
     read_provenance,
     run_lock,
-    write_atomic,
 )
+from nnfw.rundirs.started import open_run_dir
 from nnfw.training.checkpoint import Checkpoints, load_checkpoint
 from nnfw.training.complexity import Complexity
 from nnfw.training.divergence import Divergence
@@ -125,7 +119,7 @@ def _run(settings: Settings, registry: Registry, out: str | Path | None,
         files = fingerprints(settings) if chief and out is not None and resume is None else {}
         plan = plan_run(settings, registry, strategy, resumed=resume is not None)
         trainer, seconds_before, log = _trainer(plan, strategy, resume)
-        run_dir = _run_dir(plan.settings, out, resume, files) if chief else None
+        run_dir = open_run_dir(plan.settings, out, resume, files) if chief else None
         if run_dir is not None and resume is None:
             held.enter_context(run_lock(run_dir))
         if on_start is not None:
@@ -144,23 +138,6 @@ def _trainer(plan: Plan, strategy: Any,
         seconds_before, log = (load_checkpoint(resume, trainer) if resume is not None
                                else (0.0, HistoryLog()))
     return trainer, seconds_before, log
-
-
-def _run_dir(settings: Settings, out: str | Path | None,
-             resume: Path | None, files: dict[str, Any]) -> Path | None:
-    """The directory the run writes: a new one under ``out``, named by the run's name (see
-    :func:`nnfw.config.settings.run_name`) and its optimizer; or the resumed one, whose settings then
-    say the new target and whose summary goes until the run ends again."""
-    if resume is not None:
-        write_atomic(resume / SETTINGS, settings_text(settings))
-        (resume / SUMMARY).unlink(missing_ok=True)  # until rewritten, the run is unfinished
-        return resume
-    if out is None:
-        return None
-    return create_run_dir(out, f"{settings.scalars['name']}-{settings.choices['optimizer']}",
-                          {SETTINGS: settings_text(settings), LOCK: "",
-                           PROVENANCE: json_text({**provenance(settings), FILES: files},
-                                                 indent=2)})
 
 
 def _train(plan: Plan, trainer: Trainer, keeper: Checkpoints, seconds_before: float,
@@ -224,31 +201,3 @@ def _kept_final(trainer: Trainer, data: Dataset, kept: int | None) -> dict[str, 
             final.update({f"{prefix}_{name}": value
                           for name, value in trainer.evaluate(x, y).items()})
     return final
-
-
-def provenance(settings: Settings) -> dict[str, Any]:
-    """What produces a run: Python, TensorFlow, Keras and nnfw versions, and for each chosen
-    plugin its entry, plugin, distribution and version."""
-    import platform
-
-    import keras
-    import tensorflow as tf
-
-    import nnfw
-
-    plugins = {}
-    for slot, choice in settings.chosen.items():
-        if choice is not None:
-            distribution, version = choice.origin
-            plugins[slot] = {"entry": choice.entry.name, "plugin": choice.entry.plugin,
-                             "distribution": distribution, "version": version}
-    return {"versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
-                         "keras": keras.__version__, "nnfw": nnfw.__version__},
-            "plugins": plugins}
-
-
-def settings_text(settings: Settings) -> str:
-    """The resolved settings as TOML, a config file that gives this run again."""
-    import tomli_w
-
-    return tomli_w.dumps(settings.as_toml_dict())
