@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnfw import boundary_plot, plots
+from nnfw.figures import boundary, plots
 
 ROOT2 = math.sqrt(2.0)
 
@@ -316,7 +316,7 @@ def test_boundary_grid_spans_the_padded_data_range_and_passes_float32() -> None:
         seen.append(grid)
         return grid[:, :1] + grid[:, 1:]
 
-    xx, yy, zz = boundary_plot.boundary_grid(predict, x, resolution=11)
+    xx, yy, zz = boundary.boundary_grid(predict, x, resolution=11)
     assert xx.shape == yy.shape == zz.shape == (11, 11)
     assert seen[0].dtype == np.float32 and seen[0].shape == (121, 2)
     np.testing.assert_allclose([xx.min(), xx.max()], [-0.2, 2.2])
@@ -326,14 +326,14 @@ def test_boundary_grid_spans_the_padded_data_range_and_passes_float32() -> None:
 
 def test_boundary_grid_keeps_class_scores() -> None:
     x, _ = dot_data()
-    xx, _, zz = boundary_plot.boundary_grid(stripes_predict, x, resolution=7)
+    xx, _, zz = boundary.boundary_grid(stripes_predict, x, resolution=7)
     assert zz.shape == (7, 7, 3)
     np.testing.assert_allclose(zz[..., 2], xx.astype(np.float32) - 1.0, rtol=1e-6)
 
 
 def test_boundary_grid_crosses_one_half_at_radius_root_two() -> None:
     x, _ = dot_data()
-    xx, yy, zz = boundary_plot.boundary_grid(circle_predict, x, resolution=200)
+    xx, yy, zz = boundary.boundary_grid(circle_predict, x, resolution=200)
     radius = np.hypot(xx, yy)
     step = max(xx[0, 1] - xx[0, 0], yy[1, 0] - yy[0, 0])
     away = np.abs(radius - ROOT2) > step
@@ -388,7 +388,7 @@ def test_boundary_with_class_scores_draws_argmax_borders() -> None:
     y = np.digitize(x[:, 0], [-1.0, 1.0])
     figure = plots.boundary_figure(stripes_predict, x, y, "stripes", resolution=120)
     vertices = np.concatenate(contour_vertices(figure))
-    xx, _, _ = boundary_plot.boundary_grid(stripes_predict, x, resolution=120)
+    xx, _, _ = boundary.boundary_grid(stripes_predict, x, resolution=120)
     step = xx[0, 1] - xx[0, 0]
     distance = np.minimum(np.abs(vertices[:, 0] + 1.0), np.abs(vertices[:, 0] - 1.0))
     assert distance.max() <= step
@@ -417,7 +417,7 @@ def test_boundary_needs_exactly_two_features(tmp_path: Path, columns: int) -> No
     with pytest.raises(ValueError, match="2 features"):
         plots.plot_boundary(circle_predict, x, np.zeros(5), tmp_path / "b.png", "bad")
     with pytest.raises(ValueError, match="2 features"):
-        boundary_plot.boundary_grid(circle_predict, x)
+        boundary.boundary_grid(circle_predict, x)
     assert os.listdir(tmp_path) == []
 
 
@@ -426,7 +426,7 @@ def test_boundary_rejects_wrong_label_count_and_output_shape() -> None:
     with pytest.raises(ValueError, match="labels"):
         plots.boundary_figure(circle_predict, x, y[:-1], "short")
     with pytest.raises(ValueError, match="predict must return"):
-        boundary_plot.boundary_grid(lambda g: np.zeros((3, 1)), x, resolution=5)
+        boundary.boundary_grid(lambda g: np.zeros((3, 1)), x, resolution=5)
 
 
 # ---------------------------------------------------------------- schedule, activations
