@@ -32,14 +32,14 @@ from nnfw.plugin.deadline import deadline
 from nnfw.plugin.files import read_data_text
 from nnfw.plugin.model_context import ModelContext
 from nnfw.plugin.objective import Objective
-from nnfw.plugin.params import Param
+from nnfw.plugin.params import Param, Sizes
 from nnfw.plugin.predictions import predicted_classes
 from nnfw.plugin.suggest import unknown_name_message
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Dataset", "ModelContext", "NnfwError", "NnfwWarning", "Objective", "Param", "PluginError",
+    "Dataset", "ModelContext", "NnfwError", "NnfwWarning", "Objective", "Param", "PluginError", "Sizes",
     "UsageError", "activation", "dataset", "deadline", "function", "hookimpl", "initializer",
     "load_model", "loss", "metric", "model", "optimizer", "predicted_classes", "read_data_text", "registry",
     "regularizer", "schedule", "strategy", "train", "unknown_name_message",

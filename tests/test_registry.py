@@ -250,3 +250,18 @@ def test_register_takes_only_its_documented_parameters() -> None:
     record = registry.plugins[0]
     assert record.status == "error" and "unknown register keywords ['_kind']" in record.error
     assert not registry.has("loss", "sneaky") and not registry.has("optimizer", "sneaky")
+
+
+def test_a_third_party_list_of_sizes_parameter_reads_text_or_lists_as_hidden_does() -> None:
+    from nnfw import Sizes
+
+    layers = Param("layers", "8", "sizes of the plugin's layers", type=Sizes)
+    registry = load_registry([candidate("sized", make_plugin(
+        "sized", register_optimizers=optimizers("sized", params=(layers,))))])
+    entry = registry.get("optimizer", "sized")
+    assert entry.resolve({"layers": "16, 8"}) == {"layers": "16,8"}  # text from the CLI
+    assert entry.resolve({"layers": [4, 2]}) == {"layers": "4,2"}  # a list from TOML
+    assert entry.resolve({}) == {"layers": "8"}
+    for bad in ("4,0", "x", 3, [True]):
+        with pytest.raises(UsageError, match=r"layers: .* is not a list of positive layer sizes"):
+            entry.resolve({"layers": bad})

@@ -53,7 +53,7 @@ class Param:
             object.__setattr__(self, "type", type(self.default))
         if self.type not in _TYPES:
             raise ValueError(f"parameter {self.name!r}: type must be one of float, int, bool, str, "
-                             "nnfw.plugin.params.Sizes")
+                             "nnfw.Sizes")
         if self.file and self.type is not str:
             raise ValueError(f"parameter {self.name!r}: a file parameter has type str")
         object.__setattr__(self, "_interval", _parse_bounds(self.bounds) if self.bounds else None)
