@@ -19,6 +19,7 @@ import pytest
 import nnfw
 from nnfw.rundirs.rundir import CHECKPOINT, LOCK
 from nnfw.training.checkpoint import saved_epochs
+from nnfw.training.compilation import XLA_MIN_STEPS
 
 OPTIMIZERS = ["sgd", "sgdm", "adagrad", "rmsprop", "adam"]
 
@@ -205,19 +206,20 @@ def uninterrupted_yogurt(epochs: int) -> nnfw.training.runner.RunResult:
 
 
 def test_resume_keeps_the_arithmetic_path_it_started_with(tmp_path: Path) -> None:
-    # 300 one-row steps an epoch: 10 epochs are below XLA's size (4000 steps), 20 are above it
+    # 300 one-row steps an epoch: 10 epochs are below XLA's size, 40 above it
+    assert 10 * 300 < XLA_MIN_STEPS <= 40 * 300
     options = {"dataset": "dot", "loss": "mse", "hidden": "4", "batch_size": 1, "lr": 0.01,
                "optimizer": "adam", "params": {"optimizer": {"epsilon": 1e-7}}}
     graph = nnfw.train(epochs=10, out=str(tmp_path / "graph"), **options)
     assert graph.settings.scalars["xla"] is False
     assert "xla = false" in (graph.run_dir / "settings.toml").read_text()
-    longer = nnfw.train(resume=str(graph.run_dir), epochs=20)
+    longer = nnfw.train(resume=str(graph.run_dir), epochs=40)
     assert longer.settings.scalars["xla"] is False
-    same_run(longer, nnfw.train(epochs=20, xla=False, **options))
-    compiled = nnfw.train(epochs=20, out=str(tmp_path / "xla"), **options)
+    same_run(longer, nnfw.train(epochs=40, xla=False, **options))
+    compiled = nnfw.train(epochs=40, out=str(tmp_path / "xla"), **options)
     assert compiled.settings.scalars["xla"] is True
     assert "xla = true" in (compiled.run_dir / "settings.toml").read_text()
-    same_run(nnfw.train(resume=str(compiled.run_dir), epochs=30), nnfw.train(epochs=30, **options))
+    same_run(nnfw.train(resume=str(compiled.run_dir), epochs=45), nnfw.train(epochs=45, **options))
 
 
 def test_saving_the_model_never_writes_through_a_planted_link(tmp_path: Path) -> None:

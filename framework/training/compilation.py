@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-# XLA compiles in about half a second here and then runs small steps ~40x faster than a
-# plain graph; below these sizes the compilation costs more than it saves (measured on
-# the lecture's runs: iris 2000 steps 0.47 s as a graph, 0.82 s with XLA; yogurt 15000
-# steps 0.68 s as a graph, 0.33 s with XLA).
-XLA_MIN_STEPS = 4000
+# XLA compiles for 0.4-2.5 s more than a graph (more for more layers and evaluation parts)
+# and then saves 0.15-0.35 ms a step on small layers; measured break-even (benchmarks/
+# compile_sweep.py and the note of issue #15, 2 cores, TF 2.21): yogurt 2500 steps, iris
+# (SGD, Adam, 4-16-3 Adam) 4700-6700, digits-sized 64-32-10 Adam 8600-8900, 64-32-32-10
+# SGD 14000. A threshold of 4000 made 100-epoch digits runs slower with XLA.
+XLA_MIN_STEPS = 10000
 XLA_MIN_MULTIPLY_ADDS = 10**8  # per epoch: big layers gain from XLA's fusion at any length
 
 
