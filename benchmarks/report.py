@@ -134,6 +134,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
                      at_least=1.5),
         mlp_rate_target(results),
         *optimizer_targets(results),
+        *compile_targets(results),
         *cli_targets(results),
     ]
 
@@ -201,6 +202,35 @@ def mirrored_section(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def compile_section(results: dict[str, Any]) -> list[str]:
+    """The shape sweep: seconds as a graph and with XLA, nnfw's choice and its cost against the faster."""
+    work = results.get("compile")
+    if not work or "shapes" not in work:
+        return []
+    lines = [f"### Compile choice, seconds of training incl. compile (median of {work['repeats']}; "
+             "Adam, no shuffling, random data)", "",
+             "| rows | features | hidden | batch | epochs | graph | XLA | nnfw's choice | "
+             "chosen / faster |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in work["shapes"]:
+        rows, features, hidden, batch, epochs = row["shape"]
+        lines.append(f"| {rows} | {features} | {hidden or '-'} | {batch} | {epochs} | "
+                     f"{fmt(row['graph'])} | {fmt(row['xla'])} | {row['choice']} | "
+                     f"{row['ratio']:.3g}x |")
+    return [*lines, ""]
+
+
+def compile_targets(results: dict[str, Any]) -> list[Target]:
+    """The sweep's target: on every shape, the chosen path within 1.1x of the faster one."""
+    work = results.get("compile")
+    if not work or "shapes" not in work:
+        return []
+    worst = max(work["shapes"], key=lambda row: row["ratio"])
+    rows, features, hidden, batch, epochs = worst["shape"]
+    return [Target("compile choice: chosen path / faster path, worst shape",
+                   f"{worst['ratio']:.3g}x ({rows} rows x {features}, hidden {hidden or '-'}, "
+                   f"batch {batch}, {epochs} epochs)", "<= 1.1x", worst["ratio"] <= 1.1)]
+
+
 def cli_section(results: dict[str, Any]) -> list[str]:
     """The start-up table: seconds per subprocess run of each command."""
     work = results.get("cli")
@@ -220,7 +250,7 @@ def render(results: dict[str, Any], header: list[str], targets_note: str | None 
     failed = [f"- {name}: FAILED: {r['error']}" for name, r in results.items()
               if "error" in r and name not in ("iris", "yogurt", "mlp")]
     lines = [*header, "", *dense_section(results), *optimizer_section(results),
-             *mirrored_section(results), *cli_section(results),
+             *mirrored_section(results), *compile_section(results), *cli_section(results),
              *failed, *([""] if failed else []), "### Targets", "",
              *([targets_note, ""] if targets_note else []),
              "| target | measured | goal | verdict |", "|---|---|---|---|",

@@ -25,7 +25,7 @@ from typing import Any
 import machine
 
 HERE = Path(__file__).resolve().parent
-WORKS = ("iris", "yogurt", "mlp", "optimizers", "mirrored", "cli")
+WORKS = ("iris", "yogurt", "mlp", "optimizers", "mirrored", "compile", "cli")
 BUSY_CORES = 0.25  # more than this many cores used by other processes during a work: warn
 
 
@@ -39,6 +39,10 @@ def work_function(name: str) -> Callable[..., dict[str, Any]]:
         import cli_work
 
         return cli_work.run
+    if name == "compile":
+        import compile_sweep
+
+        return compile_sweep.run
     if name == "mirrored":
         import distribute_work
 

@@ -23,6 +23,7 @@ class Sizes:
     opt_repeats: int = 11         # timed calls per optimizer (each a fraction of a second)
     cli_repeats: int = 7          # subprocess runs of each CLI command
     mirrored_fit_epochs: int = 50  # Model.fit under MirroredStrategy runs at most this many (extrapolated)
+    compile_shapes: int = 10      # the compile work trains the first this many shapes of its sweep
 
     def with_overrides(self, pairs: list[str]) -> Sizes:
         """A copy with ``KEY=VALUE`` pairs applied (``iris_epochs=5``, ``warmup=0``)."""
@@ -52,4 +53,5 @@ FULL = Sizes()
 # the sizes of the problems themselves (the targets hold for the full run's values of these)
 PROBLEM_SIZES = ("iris_epochs", "yogurt_epochs", "mlp_rows", "mlp_epochs", "mlp_batch", "opt_steps")
 QUICK = Sizes(repeats=2, iris_epochs=50, yogurt_epochs=1500, yogurt_fit_epochs=150, mlp_rows=6000,
-              matmul_n=512, opt_steps=50, opt_repeats=3, cli_repeats=5, mirrored_fit_epochs=5)
+              matmul_n=512, opt_steps=50, opt_repeats=3, cli_repeats=5, mirrored_fit_epochs=5,
+              compile_shapes=4)
