@@ -24,7 +24,8 @@ BENCHMARKS = REPO / "benchmarks"
 TINY = ["--quick", "--repeats", "1", "--broken-way", "--size", "warmup=0", "--size", "iris_epochs=5",
         "--size", "yogurt_epochs=20", "--size", "yogurt_fit_epochs=5", "--size", "mlp_rows=512",
         "--size", "mlp_epochs=1", "--size", "opt_steps=3", "--size", "matmul_n=128",
-        "--size", "cli_repeats=2", "--size", "mirrored_fit_epochs=2"]
+        "--size", "cli_repeats=2", "--size", "mirrored_fit_epochs=2",
+        "--size", "compile_shapes=1"]
 WAY_LABELS = ["nnfw.train", "plain Model.fit", "lecture's eager loop", "step in tf.function",
               "whole run as one XLA program", "BROKEN on purpose: step without update"]
 INEXACT_LABEL = "nnfw.train, exact = false (XLA by size)"  # yogurt only: what exactness costs
@@ -79,6 +80,8 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
     assert "plain Model.fit, mirrored (extrapolated from 2 epochs)" in report
     assert "plain Model.fit, mirrored (extrapolated" not in "".join(
         "|".join(cells) for cells in table_rows(report, "mlp (1 epochs)"))
+    (shape,) = table_rows(report, "120")  # the compile sweep's first shape: 120 rows x 4
+    assert shape[7] in ("graph", "xla") and float(shape[8].rstrip("x")) >= 1
     for command in ("nnfw --help", "nnfw list-plugins"):
         (row,) = table_rows(report, command)
         assert 0 < float(row[1]) < 60
@@ -86,7 +89,7 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
     assert "verdicts are only indicative" in section  # tiny sizes, not the full run's
     target_lines = [line for line in section.splitlines()
                     if line.startswith("| ") and not line.startswith("| target |")]
-    assert len(target_lines) == 6 + len(OPTIMIZERS) + 2
+    assert len(target_lines) == 6 + len(OPTIMIZERS) + 1 + 2
     assert all(line.endswith(("| met |", "| **not met** |")) for line in target_lines), target_lines
     assert "extrapolated from 5 epochs" in report  # yogurt's Model.fit, as the full run does it
 
