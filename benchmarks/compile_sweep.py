@@ -3,13 +3,12 @@
 Each shape is one nnfw run on the benchmark's random data (``synthetic.py``), trained twice
 in this process: with ``xla = false`` (a graph) and with XLA forced on (the size rule
 bypassed for that run only), both including their compile time. nnfw's own choice is what
-``xla = true`` (the default) decides for the shape; its time is that path's time. The target:
+its planner decides for the shape with ``xla = true`` (the default); its time is that path's time. The target:
 the chosen path within 1.1x of the faster one on every shape.
 """
 
 from __future__ import annotations
 
-import itertools
 import statistics
 from typing import Any
 
@@ -31,33 +30,37 @@ SHAPES = (
 )
 
 
+def _options(shape: tuple[int, int, str, int, int]) -> dict[str, Any]:
+    """``nnfw.train``'s options for ``shape``: Adam at lr 0.001, rows in order."""
+    rows, features, hidden, batch, epochs = shape
+    return {"dataset": synthetic.NAME, "params": {"dataset": {"rows": rows, "features": features}},
+            "hidden": hidden, "batch_size": batch, "epochs": epochs, "optimizer": "adam",
+            "lr": 0.001, "shuffle": False}
+
+
 def _train(shape: tuple[int, int, str, int, int], xla: str) -> float:
-    """Seconds of nnfw's training loop for ``shape`` with ``xla`` 'graph', 'xla' or 'choice'."""
+    """Seconds of nnfw's training loop for ``shape`` on path ``xla``: 'graph' or 'xla'."""
     import nnfw
     import nnfw.training.plan as plan
 
-    rows, features, hidden, batch, epochs = shape
     rule = plan.xla_pays_off
     if xla == "xla":
         plan.xla_pays_off = lambda steps, multiply_adds: True
     try:
-        result = nnfw.train(dataset=synthetic.NAME, params={"dataset": {
-            "rows": rows, "features": features}}, hidden=hidden, batch_size=batch, epochs=epochs,
-            optimizer="adam", lr=0.001, shuffle=False, xla=xla != "graph")
+        result = nnfw.train(**_options(shape), xla=xla != "graph")
     finally:
         plan.xla_pays_off = rule
     return result.train_seconds
 
 
 def chosen_path(shape: tuple[int, int, str, int, int]) -> str:
-    """'xla' or 'graph': what nnfw's rule picks for ``shape`` (one epoch's plan, no training)."""
-    import nnfw.training.plan as plan
+    """'xla' or 'graph': what nnfw's planner picks for ``shape`` (the run planned, not trained)."""
+    from nnfw.api import registry, train_settings
+    from nnfw.training.plan import plan_run, start_strategy
 
-    rows, features, hidden, batch, epochs = shape
-    layers = [features, *(int(h) for h in hidden.split(",") if h), 10]
-    multiply_adds = sum(a * b for a, b in itertools.pairwise(layers)) * rows
-    steps = epochs * -(-rows // batch)
-    return "xla" if plan.xla_pays_off(steps, multiply_adds) else "graph"
+    settings = train_settings(**_options(shape))
+    plan = plan_run(settings, registry(), start_strategy(settings), resumed=False)
+    return "xla" if plan.settings.scalars["xla"] else "graph"
 
 
 def run(sizes: Sizes, broken: bool = False) -> dict[str, Any]:

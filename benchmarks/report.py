@@ -202,10 +202,16 @@ def mirrored_section(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _swept(results: dict[str, Any]) -> dict[str, Any] | None:
+    """The compile work's result, when it ran and measured its shapes."""
+    work = results.get("compile")
+    return work if work and "shapes" in work else None
+
+
 def compile_section(results: dict[str, Any]) -> list[str]:
     """The shape sweep: seconds as a graph and with XLA, nnfw's choice and its cost against the faster."""
-    work = results.get("compile")
-    if not work or "shapes" not in work:
+    work = _swept(results)
+    if work is None:
         return []
     lines = [f"### Compile choice, seconds of training incl. compile (median of {work['repeats']}; "
              "Adam, no shuffling, random data)", "",
@@ -221,8 +227,8 @@ def compile_section(results: dict[str, Any]) -> list[str]:
 
 def compile_targets(results: dict[str, Any]) -> list[Target]:
     """The sweep's target: on every shape, the chosen path within 1.1x of the faster one."""
-    work = results.get("compile")
-    if not work or "shapes" not in work:
+    work = _swept(results)
+    if work is None:
         return []
     worst = max(work["shapes"], key=lambda row: row["ratio"])
     rows, features, hidden, batch, epochs = worst["shape"]
