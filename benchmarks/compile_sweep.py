@@ -26,7 +26,11 @@ SHAPES = (
     (1438, 64, "32", 32, 300),
     (1438, 64, "32", 128, 300),
     (10000, 64, "64", 128, 20),
+    (10000, 256, "256", 128, 20),
+    (10000, 256, "256", 128, 60),
     (60000, 784, "512", 128, 1),
+    (60000, 784, "512", 128, 3),
+    (60000, 784, "512", 32, 1),
 )
 
 
@@ -45,7 +49,7 @@ def _train(shape: tuple[int, int, str, int, int], xla: str) -> float:
 
     rule = plan.xla_pays_off
     if xla == "xla":
-        plan.xla_pays_off = lambda steps, multiply_adds: True
+        plan.xla_pays_off = lambda steps, parameters: True
     try:
         result = nnfw.train(**_options(shape), xla=xla != "graph")
     finally:

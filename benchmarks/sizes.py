@@ -23,7 +23,7 @@ class Sizes:
     opt_repeats: int = 11         # timed calls per optimizer (each a fraction of a second)
     cli_repeats: int = 7          # subprocess runs of each CLI command
     mirrored_fit_epochs: int = 50  # Model.fit under MirroredStrategy runs at most this many (extrapolated)
-    compile_shapes: int = 10      # the compile work trains the first this many shapes of its sweep
+    compile_shapes: int = 14      # the compile work trains the first this many shapes of its sweep
 
     def with_overrides(self, pairs: list[str]) -> Sizes:
         """A copy with ``KEY=VALUE`` pairs applied (``iris_epochs=5``, ``warmup=0``)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nnfw
-from nnfw.training.compilation import xla_pays_off
+from nnfw.training.compilation import XLA_MIN_STEPS, xla_min_steps, xla_pays_off
 from nnfw.training.loop import Trainer
 from nnfw.training.network import Targets
 
@@ -35,11 +37,19 @@ def test_a_500_epoch_run_traces_once_and_calls_few_times(jit: bool) -> None:
 
 
 def test_xla_is_chosen_from_the_run_size_alone() -> None:
-    assert not xla_pays_off(steps=500 * 4, multiply_adds_per_epoch=150 * 12)  # iris
-    assert xla_pays_off(steps=15000, multiply_adds_per_epoch=32 * 2)  # yogurt
-    assert xla_pays_off(steps=2 * 469, multiply_adds_per_epoch=60000 * 407_040)  # the MLP
+    assert not xla_pays_off(steps=500 * 4, parameters=4 * 3 + 3)  # iris
+    assert xla_pays_off(steps=15000, parameters=2)  # yogurt
     # digits-sized (1438 rows, 64-32-10, batch 32) for 100 epochs: XLA's compile outweighs it
-    assert not xla_pays_off(steps=100 * 45, multiply_adds_per_epoch=1438 * 2368)
+    assert not xla_pays_off(steps=100 * 45, parameters=64 * 32 + 32 + 32 * 10 + 10)
+    # the MLP 784-512-10: its big update earns the compile back in about 3 epochs at batch 128
+    mlp = 784 * 512 + 512 + 512 * 10 + 10
+    assert not xla_pays_off(steps=2 * 469, parameters=mlp)
+    assert xla_pays_off(steps=3 * 469, parameters=mlp)
+
+
+@given(st.integers(0, 10**9), st.integers(0, 10**9))
+def test_bigger_models_never_need_more_steps_for_xla(smaller: int, extra: int) -> None:
+    assert 1 <= xla_min_steps(smaller + extra) <= xla_min_steps(smaller) <= XLA_MIN_STEPS
 
 
 def test_eager_arithmetic_is_set_only_inside_and_put_back() -> None:

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 
-# XLA compiles for 0.4-2.5 s more than a graph (more for more layers and evaluation parts)
-# and then saves 0.15-0.35 ms a step on small layers; measured break-even (benchmarks/
-# compile_sweep.py and the note of issue #15, 2 cores, TF 2.21): yogurt 2500 steps, iris
-# (SGD, Adam, 4-16-3 Adam) 4700-6700, digits-sized 64-32-10 Adam 8600-8900, 64-32-32-10
-# SGD 14000. A threshold of 4000 made 100-epoch digits runs slower with XLA.
+# XLA compiles for 0.4-2.5 s more than a graph and then saves a part of every step: most of
+# it from fusing the element-wise work (the optimizer's update above all), which grows with the
+# parameters; the matrix products cost the same either way. A run gains when it has enough
+# steps to earn the compile back. Measured break-evens (benchmarks/compile_sweep.py and the
+# note of issue #15, 2 cores, TF 2.21): small models (yogurt, iris, digits-sized 64-32-10:
+# under 2500 parameters) 2500-14000 steps; 256-256-10 (68000) about 2700; the MLP 784-512-10
+# (407000) about 1400 at batch 128 (3 epochs) and under 1875 at batch 32 (1 epoch).
+# XLA_MIN_STEPS / sqrt(1 + parameters / XLA_PARAMETER_SCALE) follows these within their
+# spread: 10000 to 8500, 2840 and 1210 steps.
 XLA_MIN_STEPS = 10000
-XLA_MIN_MULTIPLY_ADDS = 10**8  # per epoch: big layers gain from XLA's fusion at any length
+XLA_PARAMETER_SCALE = 6000  # parameters at which the update's share of a step is large
 
 
-def xla_pays_off(steps: int, multiply_adds_per_epoch: int) -> bool:
-    """Whether compiling a run of ``steps`` optimizer steps with XLA is likely to save time.
+def xla_min_steps(parameters: int) -> int:
+    """The fewest optimizer steps in which XLA earns back its compile, for a model of
+    ``parameters`` weights and biases."""
+    return math.ceil(XLA_MIN_STEPS / math.sqrt(1 + parameters / XLA_PARAMETER_SCALE))
+
+
+def xla_pays_off(steps: int, parameters: int) -> bool:
+    """Whether compiling a run of ``steps`` optimizer steps of a model of ``parameters``
+    weights and biases with XLA is likely to save time.
 
     Decided from the run's size alone (not from timings), so the same settings
     always take the same arithmetic path, and a resumed run matches an uninterrupted one.
     """
-    return steps >= XLA_MIN_STEPS or multiply_adds_per_epoch >= XLA_MIN_MULTIPLY_ADDS
+    return steps >= xla_min_steps(parameters)
 
 
 @contextlib.contextmanager
@@ -43,7 +55,6 @@ def eager_arithmetic() -> Iterator[None]:
         yield
     finally:
         tf.config.optimizer.set_experimental_options({"arithmetic_optimization": before})
-
 
 
 def arithmetic(exact: bool) -> contextlib.AbstractContextManager[None]:

@@ -57,10 +57,9 @@ def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: boo
     model = _model(settings, strategy, data, targets)
     complexity = model_complexity(model)
     check_memory(complexity.parameters, data, settings.scalars["hidden"], settings.scalars["epochs"])
-    evaluated = len(data.x_train) + len(data.x_test) + len(data.x_val)
     jit = use_xla(settings, strategy, resumed=resumed,
                   steps=settings.scalars["epochs"] * steps_per_epoch,
-                  multiply_adds_per_epoch=complexity.multiply_adds * evaluated)
+                  parameters=complexity.parameters)
     # what the run does; the name is recorded, so that a resume, nnfw runs and the settings
     # file as --config keep the derived one
     settings = replace(settings, scalars={**settings.scalars, "xla": jit,
@@ -119,7 +118,7 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,
-            multiply_adds_per_epoch: int) -> bool:
+            parameters: int) -> bool:
     """Whether the run compiles with XLA: fixed when it starts, kept when it is resumed.
 
     A new run uses XLA where it is allowed (``xla``), not asked to be ``exact``, on
@@ -129,7 +128,7 @@ def use_xla(settings: Settings, strategy: Any, resumed: bool, steps: int,
     """
     allowed = (settings.scalars["xla"] and not settings.scalars["exact"]
                and strategy.num_replicas_in_sync == 1)
-    return allowed and (resumed or xla_pays_off(steps, multiply_adds_per_epoch))
+    return allowed and (resumed or xla_pays_off(steps, parameters))
 
 
 def build_trainer(plan: Plan, strategy: Any, schedule: Any = None) -> Trainer:
