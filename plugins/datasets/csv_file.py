@@ -75,7 +75,7 @@ def build(path: str, target: str = "", task: str = "auto", features: str = "", d
     Class labels become ids 0, 1, ... in sorted order (numbers by value), named in
     ``class_names``. What was learnt is the data set's ``preprocessing`` (:mod:`table_rows`).
     """
-    table = read_table(path, separator, header)
+    table = read_table(path, separator, header, numbers=not categorical.strip())
     test_rows, val_rows = table_split.part_sizes(table.path, table.rows,
                                                  0.0 if test_path else test_fraction,
                                                  validation_fraction)

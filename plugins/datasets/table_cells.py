@@ -92,6 +92,14 @@ def all_numbers(cells: Sequence[str]) -> np.ndarray | None:
         return None
 
 
+def read_numbers(cells: Sequence[str] | np.ndarray) -> np.ndarray | None:
+    """The column as float64 when the reader's fast path already read it as numbers
+    (finite, none missing), else None (text cells)."""
+    import numpy as np
+
+    return cells if isinstance(cells, np.ndarray) and cells.dtype.kind == "f" else None
+
+
 def _some_numbers(texts: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(values, text)``: the cells' numbers (NaN where missing or text) and which cells are
     text; each distinct cell is judged once, so a column of few categories costs little."""

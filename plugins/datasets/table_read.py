@@ -2,7 +2,9 @@
 
 The standard ``csv`` module reads the cells (quoting, quoted separators and line breaks are
 its job, done in C); ``csv.Sniffer`` guesses the separator from the first lines. Nothing
-here interprets a cell: that is :mod:`table_cells`. Every problem is one
+here interprets a cell: that is :mod:`table_cells`, except for the fast path of a file of
+numbers only (:func:`_number_table`), which numpy's parser reads straight into float64
+columns: the same values as the cells' conversion, in a tenth of the time and memory. Every problem is one
 :class:`nnfw.UsageError` line naming the file and, where it applies, the line.
 """
 
@@ -11,16 +13,22 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nnfw import UsageError, read_data_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # What the ``separator`` parameter accepts, and the character each choice means.
 SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 SEPARATOR_CHOICES = ("auto", *SEPARATORS)
 SNIFF_LINES = 50  # the separator is guessed from this many lines at the start
+FINITE_MAX = 3.4028234663852886e38  # the fast path takes finite numbers within float32's range
+LINES_PER_BLOCK = 50_000  # the fast path hands numpy's parser the text in blocks of lines
 MAX_SHOWN_CELL = 40  # longer cells are not quoted in messages
 
 
@@ -34,8 +42,8 @@ class Table:
 
     path: str
     header: list[str]
-    columns: list[tuple[str, ...]]
-    lines: list[int]
+    columns: list[Sequence[str] | np.ndarray]  # text cells, or float64 numbers (fast path)
+    lines: Sequence[int]
     separator: str
     index_column: bool = False
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
@@ -62,17 +70,21 @@ class Table:
 
 
 def read_table(path: str, separator: str = "auto", header: bool = True,
-               min_columns: int = 2) -> Table:
+               min_columns: int = 2, numbers: bool = False) -> Table:
     """Read ``path`` as a table of at least ``min_columns`` columns and one data row.
 
     ``separator`` is ``auto`` (guessed) or a key of :data:`SEPARATORS`; with ``header``
-    False the columns are named ``c1``, ``c2``, ... and every line is data.
+    False the columns are named ``c1``, ``c2``, ... and every line is data. With
+    ``numbers`` (every column will be read as numbers, none as categories), a file of
+    finite numbers only comes back as float64 columns; any other file as text cells.
     """
     if not path.strip():
         raise UsageError("dataset 'csv': path is empty; give the path of a CSV file")
     shown = display(path)
     text = read_data_text(Path(path).expanduser(), shown)
     char = guess_separator(text) if separator == "auto" else SEPARATORS[separator]
+    if numbers and (table := _number_table(shown, text, char, header, min_columns)):
+        return table
     lines, rows = _parse(shown, text, char)
     if not rows:
         raise UsageError(f"{shown}: the file is empty; expected a header line naming the columns, "
@@ -86,6 +98,51 @@ def read_table(path: str, separator: str = "auto", header: bool = True,
     check_header(shown, names[index:], char, min_columns, first=1 + index)
     columns = list(zip(*rows, strict=True))[index:]
     return Table(shown, names[index:], columns, lines, char, index_column=bool(index))
+
+
+def _number_table(path: str, text: str, separator: str, header: bool,
+                  min_columns: int) -> Table | None:
+    """The table of a file of numbers only, read by numpy's parser, or None for any other
+    file (quotes, blank lines, text or missing cells, non-finite values or rows of other
+    widths), which the cell by cell reader then reads and explains."""
+    import numpy as np
+
+    first, _, _ = text.partition("\n")
+    if '"' in text or "\n\n" in text or "\n\r\n" in text or not first.strip():
+        return None
+    names = next(csv.reader([first], delimiter=separator))
+    names = [name.strip() for name in names] if header else \
+        [f"c{i}" for i in range(1, len(names) + 1)]
+    physical = text.count("\n") + (not text.endswith("\n"))
+    if physical <= header:
+        return None
+    try:
+        values = np.loadtxt(_line_blocks(text), delimiter=separator, skiprows=int(header),
+                            dtype=np.float64, comments=None, ndmin=2)
+    except ValueError:
+        return None
+    rows = len(values)
+    finite = np.isfinite(values).all() and not (np.abs(values) > FINITE_MAX).any()
+    if rows + header != physical or values.shape[1] != len(names) or not finite:
+        return None
+    index = int(header and len(names) > 1 and not names[0])  # pandas' to_csv() writes one
+    check_header(path, names[index:], separator, min_columns, first=1 + index)
+    return Table(path, names[index:], list(values.T[index:]),
+                 range(1 + header, rows + 1 + header), separator, index_column=bool(index))
+
+
+def _line_blocks(text: str) -> Iterator[str]:
+    """The lines of ``text``, cut from it a block at a time (never all at once as a list)."""
+    start = 0
+    while start < len(text):
+        end = start
+        for _ in range(LINES_PER_BLOCK):
+            end = text.find("\n", end) + 1
+            if not end:
+                end = len(text)
+                break
+        yield from text[start:end].splitlines()
+        start = end
 
 
 def guess_separator(text: str) -> str:

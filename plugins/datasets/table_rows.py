@@ -45,7 +45,9 @@ def read_rows(path: str, preprocessing: dict[str, Any], /, separator: str = "aut
     import numpy as np
 
     specs, target = preprocessing["columns"], preprocessing["target"]
-    table = table_read.read_table(path, separator, header, min_columns=1)
+    numbers = all(spec["kind"] == "number" for spec in specs) and (
+        target["task"] == "regression" or "values" in target)
+    table = table_read.read_table(path, separator, header, min_columns=1, numbers=numbers)
     x = table_encode.transform(feature_columns(table, specs), specs, table.locator)
     if target["name"] not in table.header:
         return x, None

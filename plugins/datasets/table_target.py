@@ -50,9 +50,11 @@ def fit_target(table: Table, name: str, task: str) -> tuple[Spec, np.ndarray]:
     import numpy as np
 
     cells, where = table.cells(name), table.locator(name)
-    texts, missing = table_cells.stripped(cells)
-    _refuse_missing(cells, missing, where)
-    if task == "regression" or table_cells.all_numbers(texts) is not None:
+    texts = None
+    if table_cells.read_numbers(cells) is None:
+        texts, missing = table_cells.stripped(cells)
+        _refuse_missing(cells, missing, where)
+    if task == "regression" or texts is None or table_cells.all_numbers(texts) is not None:
         values = table_cells.numbers(cells, where, REGRESSION_HINT).values
         distinct = np.unique(values)
         if task == "regression" or (task == "auto" and not _looks_like_classes(distinct)):
@@ -64,7 +66,7 @@ def fit_target(table: Table, name: str, task: str) -> tuple[Spec, np.ndarray]:
         spec = classes_spec(name, distinct.tolist())
     if len(distinct) < 2:
         raise UsageError(f"{table.path}, column {display(name)!r}: every row has the same class "
-                         f"({quote(str(texts[0]))}); classification needs at least 2 classes "
+                         f"({quote(spec['classes'][0])}); classification needs at least 2 classes "
                          "(or use task=regression)")
     return spec, encode_target(table, spec)
 
