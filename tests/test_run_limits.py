@@ -117,6 +117,25 @@ def test_a_model_too_big_for_the_memory_left_is_one_line_before_anything_is_buil
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_data_file_too_big_to_read_is_one_line_before_it_is_read(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    from nnfw.training import memory
+    from nnfw_plugins.datasets import csv_file
+
+    big = tmp_path / "big.csv"
+    with big.open("wb") as sparse:  # 2 GiB that take no disk
+        sparse.write(b"a,b,label\n")
+        sparse.truncate(2 << 30)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 3 << 30)
+    monkeypatch.setattr(csv_file, "read_table", lambda *args, **kwargs: pytest.fail("read"))
+    one_error_line(cli(capsys, "train", "--dataset", "csv", "--dataset.path", str(big),
+                       "--out", str(tmp_path / "runs")),
+                   "dataset.path:", "holds 2.0 GiB", "needs about 6.0 GiB of memory",
+                   "3.0 GiB are available", "smaller file")
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_run_too_long_for_its_history_to_fit_is_one_line(capsys: pytest.CaptureFixture[str],
                                                            tmp_path: Path) -> None:
     one_error_line(cli(capsys, "train", "--epochs", "2147483647", "--out", str(tmp_path / "r")),

@@ -33,15 +33,28 @@ def read_bytes(path: str | Path, limit: int, label: str, links: bool = True) -> 
     is read: files in ``/proc`` say they are empty). With ``links=False`` a symbolic link is
     refused too (nnfw never writes one in a run directory: one there was planted).
     """
+    return bytes(_read_all(path, limit, label, links))
+
+
+def _read_all(path: str | Path, limit: int, label: str, links: bool) -> bytearray:
+    """The file's content as :func:`read_bytes` reads it, gathered in one growing buffer
+    (a big data file is held once, not once in pieces and again joined)."""
+    content = bytearray()
+    for chunk in _chunks(path, limit, label, links):
+        content += chunk
+    return content
+
+
+def _chunks(path: str | Path, limit: int, label: str, links: bool) -> Iterator[bytes]:
+    """The file's content a piece at a time, checked as :func:`read_bytes` checks it."""
     with _regular_file(path, label, links) as fd:
-        chunks, size = [], 0
+        size = 0
         while chunk := os.read(fd, min(limit + 1 - size, 16 * MiB)):
-            chunks.append(chunk)
             size += len(chunk)
             if size > limit:
                 raise UsageError(f"{label}: larger than {_size(limit)}, the most nnfw reads "
                                  "for such a file")
-        return b"".join(chunks)
+            yield chunk
 
 
 def read_prefix(path: str | Path, size: int, label: str, links: bool = True) -> bytes:
@@ -90,7 +103,7 @@ def _regular_file(path: str | Path, label: str, links: bool) -> Iterator[int]:
 
 def read_text(path: str | Path, limit: int, label: str, links: bool = True) -> str:
     """The file's text (UTF-8, a leading byte-order mark dropped), read as :func:`read_bytes`."""
-    data = read_bytes(path, limit, label, links)
+    data = _read_all(path, limit, label, links)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,8 +119,11 @@ def read_data_text(path: str | Path, label: str | None = None) -> str:
 
 def fingerprint(path: str | Path, limit: int = DATA_LIMIT) -> dict[str, object]:
     """What identifies a file's content: its size and SHA-256 (read as :func:`read_bytes`)."""
-    data = read_bytes(path, limit, shown_path(path))
-    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    digest, size = hashlib.sha256(), 0
+    for chunk in _chunks(path, limit, shown_path(path), links=True):
+        digest.update(chunk)
+        size += len(chunk)
+    return {"size": size, "sha256": digest.hexdigest()}
 
 
 def shown_path(path: str | Path) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from nnfw.errors import UsageError
@@ -20,6 +22,8 @@ DATA_COPIES = 2
 # the history of one epoch: four metrics as Python floats in lists (32 bytes each), then, at
 # the end, a row of them for history.csv and the plots (a dict of them, about 350 bytes)
 BYTES_PER_EPOCH = 512
+# a data file being read is held as bytes, then as text while they are decoded, then as numbers
+READ_COPIES = 3
 
 
 def needed_bytes(parameters: int, data: Dataset, epochs: int = 0) -> int:
@@ -54,6 +58,24 @@ def _address_space() -> int:
             return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def check_files_fit(files: Mapping[str, str]) -> None:
+    """Before a data set reads ``files`` (``slot.param`` -> path): a UsageError, with the
+    size needed, when reading them cannot fit in the memory available. A path that cannot
+    be looked at is left to the plugin reading it, which says what is wrong with it."""
+    sizes = {}
+    for key, path in files.items():
+        with contextlib.suppress(OSError, ValueError):
+            sizes[key] = os.stat(os.path.expanduser(path)).st_size
+    needed, available = READ_COPIES * sum(sizes.values()), available_bytes()
+    if available is None or needed <= available:
+        return
+    key = max(sizes, key=sizes.__getitem__)
+    raise UsageError(f"{key}: {files[key]!r} holds {sizes[key] / GiB:.1f} GiB; reading the data "
+                     f"needs about {needed / GiB:.1f} GiB of memory, but {available / GiB:.1f} "
+                     "GiB are available; use a smaller file (fewer rows) or a machine with more "
+                     "memory")
 
 
 def check_memory(parameters: int, data: Dataset, hidden: str, epochs: int) -> None:

@@ -12,10 +12,11 @@ from nnfw.config.settings import Settings, run_name
 from nnfw.errors import UsageError
 from nnfw.plugin.entries import Entry
 from nnfw.plugin.registry import Registry
+from nnfw.rundirs.inputs import file_settings
 from nnfw.training.compilation import xla_pays_off
 from nnfw.training.complexity import Complexity, model_complexity
 from nnfw.training.loop import Trainer
-from nnfw.training.memory import check_memory
+from nnfw.training.memory import check_files_fit, check_memory
 from nnfw.training.metrics import per_epoch
 from nnfw.training.network import Targets, build_model, plan_targets
 
@@ -45,10 +46,11 @@ def start_strategy(settings: Settings) -> Any:
 
 def plan_run(settings: Settings, registry: Registry, strategy: Any, resumed: bool) -> Plan:
     """The run's data, shape and model (built in the strategy's scope, after seeding
-    TensorFlow with the run's seed), checked (batch size against the rows, the model's
-    size against the memory there is), and whether it compiles with XLA. ``registry``
-    resolves what depends on the data's task: a default loss that does not fit it, and
-    the default metrics."""
+    TensorFlow with the run's seed), checked (the data files' size, before they are read,
+    and the model's against the memory there is, the batch size against the rows), and
+    whether it compiles with XLA. ``registry`` resolves what depends on the data's task: a
+    default loss that does not fit it, and the default metrics."""
+    check_files_fit(file_settings(settings))
     data = settings.build("dataset")
     settings = loss_for_task(settings, registry, data.task, data.name)
     targets = plan_targets(data, settings.chosen["loss"].entry)  # type: ignore[union-attr]
