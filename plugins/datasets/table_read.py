@@ -107,7 +107,7 @@ def _number_table(path: str, text: str, separator: str, header: bool,
     widths), which the cell by cell reader then reads and explains."""
     import numpy as np
 
-    first, _, _ = text.partition("\n")
+    first = text[:text.find("\n")] if "\n" in text else text
     if '"' in text or "\n\n" in text or "\n\r\n" in text or not first.strip():
         return None
     names = next(csv.reader([first], delimiter=separator))
