@@ -107,17 +107,33 @@ def optimizer_targets(results: dict[str, Any]) -> list[Target]:
     return targets
 
 
+def cli_row(results: dict[str, Any], command: str) -> dict[str, Any] | None:
+    """The cli work's row of ``command`` (its label in the table)."""
+    work = results.get("cli") or {}
+    return next((c for c in work.get("commands", []) if c["command"] == command), None)
+
+
 def cli_targets(results: dict[str, Any]) -> list[Target]:
-    """nnfw --help and list-plugins under 0.3 s median."""
-    work = results.get("cli")
+    """nnfw --help and list-plugins under 0.3 s median (whole run); no TensorFlow import for the
+    commands that only read run directories or plot past results."""
     targets = []
     for command in ("nnfw --help", "nnfw list-plugins"):
-        row = next((c for c in (work or {}).get("commands", []) if c["command"] == command), None)
+        row = cli_row(results, command)
         if row is None:
             targets.append(Target(f"{command}: median start-up", "-", "< 0.3 s", None))
         else:
             targets.append(Target(f"{command}: median start-up", f"{fmt(row['median'])} s", "< 0.3 s",
                                   row["median"] < 0.3))
+    name = "no TensorFlow import for commands that only read runs or plot past results"
+    readers = [c for c in (results.get("cli") or {}).get("commands", []) if c.get("reads_runs")]
+    if not readers or any("tensorflow" not in c for c in readers):
+        targets.append(Target(name, "-", "none imports it", None))
+    else:
+        short = {c["command"]: c["command"].split(" (")[0] for c in readers}
+        importing = [short[c["command"]] for c in readers if c["tensorflow"]]
+        measured = (f"imported by {', '.join(importing)}" if importing else
+                    f"none of {len(readers)} imports it ({', '.join(short.values())})")
+        targets.append(Target(name, measured, "none imports it", not importing))
     return targets
 
 
@@ -237,15 +253,35 @@ def compile_targets(results: dict[str, Any]) -> list[Target]:
                    f"batch {batch}, {epochs} epochs)", "<= 1.1x", worst["ratio"] <= 1.1)]
 
 
+def cli_imports_cell(row: dict[str, Any]) -> str:
+    """A command's import profile: the total, nnfw's own modules, the costliest top-level packages."""
+    if "import_seconds" not in row:
+        return "-"
+    top = ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in row.get("top_imports", []))
+    return (f"{row['import_seconds'] * 1000:.0f} in all, nnfw's own modules "
+            f"{row.get('nnfw_import_seconds', 0) * 1000:.0f}; {top}")
+
+
 def cli_section(results: dict[str, Any]) -> list[str]:
-    """The start-up table: seconds per subprocess run of each command."""
+    """The start-up table: per command, seconds to the first output and to the end (subprocess
+    runs), whether TensorFlow was imported, what the imports cost, and what it shows first."""
     work = results.get("cli")
     if not work or "commands" not in work:
         return []
-    return ["### Command-line start-up, seconds per run (subprocess)", "",
-            "| command | median | min | max |", "|---|---|---|---|",
-            *(f"| {c['command']} | {fmt(c['median'])} | {fmt(c['min'])} | {fmt(c['max'])} |"
-              for c in work["commands"]), ""]
+    lines = [f"### Command-line start-up, seconds per run (subprocess, median of {work.get('repeats', '?')})",
+             "", "| command | first output | total (min-max) | TensorFlow imported | "
+             "imports, ms (cumulative; -X importtime) | first output shows |", "|---|---|---|---|---|---|"]
+    for c in work["commands"]:
+        first = c.get("first_output")
+        tensorflow = {True: "**yes**", False: "no", None: "-"}[c.get("tensorflow")]
+        shown = c.get("first_text", "")
+        shown = (shown[:57] + "...") if len(shown) > 60 else shown
+        shown = shown.replace("|", "\\|").replace("`", "'")
+        lines.append(f"| {c['command']} | {fmt(first['median']) if first else '-'} | {fmt(c['median'])} "
+                     f"({fmt(c['min'])}-{fmt(c['max'])}) | {tensorflow} | {cli_imports_cell(c)} | "
+                     f"{f'`{shown}`' if shown else '(nothing)'} |")
+    return [*lines, "", "First output: the first visible text on stdout (a pipe) or stderr (a terminal); "
+            "the import profile is one extra run per command under `python -X importtime`.", ""]
 
 
 def render(results: dict[str, Any], header: list[str], targets_note: str | None = None) -> str:

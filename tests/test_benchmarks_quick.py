@@ -89,7 +89,7 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
     assert "verdicts are only indicative" in section  # tiny sizes, not the full run's
     target_lines = [line for line in section.splitlines()
                     if line.startswith("| ") and not line.startswith("| target |")]
-    assert len(target_lines) == 6 + len(OPTIMIZERS) + 1 + 2
+    assert len(target_lines) == 6 + len(OPTIMIZERS) + 1 + 3  # cli: --help, list-plugins, no TensorFlow
     assert all(line.endswith(("| met |", "| **not met** |")) for line in target_lines), target_lines
     assert "extrapolated from 5 epochs" in report  # yogurt's Model.fit, as the full run does it
 

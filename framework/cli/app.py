@@ -16,6 +16,7 @@ import click
 
 from nnfw.api import use_plugins
 from nnfw.cli.common import (
+    clear_status,
     printable,
 )
 from nnfw.cli.compare import compare
@@ -98,6 +99,7 @@ def _warning_line(others: Callable[..., None]) -> Callable[..., None]:
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
              file: Any = None, line: str | None = None) -> None:
         if issubclass(category, NnfwWarning):
+            clear_status()  # the warning takes the status line's place on the terminal
             say(printable(f"nnfw: warning: {message}"))
         else:
             others(message, category, filename, lineno, file, line)

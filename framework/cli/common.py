@@ -1,8 +1,11 @@
-"""What the nnfw commands share: the registry with warnings, tables, the training options."""
+"""What the nnfw commands share: the registry with warnings, tables, the training options,
+and a status line on the terminal while a command starts."""
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,14 +19,59 @@ from nnfw.plugin.kinds import KINDS
 from nnfw.plugin.params import Param
 from nnfw.plugin.registry import Registry
 from nnfw.plugin.suggest import unknown_name_message
+from nnfw.training.quiet import terminal_stderr
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FALLBACK_COLUMNS = 80
+_status_shown: list[int] = []  # the length of the status line on the terminal, while it is shown
 
 
 def printable(text: str) -> str:
     """``text`` with control characters (terminal escape codes and the like) shown as ``\\xNN``,
     for anything printed that comes from run files or plugins; new lines and tabs stay."""
     return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def show_status(text: str) -> None:
+    """On a terminal, ``text`` on stderr as a line that the command's next output replaces
+    (see :func:`clear_status`): what is about to run, shown before a slow start such as
+    TensorFlow's. Nothing when stderr is not a terminal: a log or a pipe gets the same lines
+    as without it."""
+    try:
+        terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stderr, or a closed one
+        terminal = False
+    if not terminal:
+        return
+    clear_status()
+    line = printable(text).replace("\n", " ")[:max(_columns() - 1, 1)]
+    _write_terminal("\r" + line)
+    _status_shown.append(len(line))
+
+
+def clear_status() -> None:
+    """Blank the status line, if one is shown, and leave the cursor at its start."""
+    if _status_shown:
+        _write_terminal("\r" + " " * _status_shown.pop() + "\r")
+
+
+def _write_terminal(text: str) -> None:
+    """Write to the terminal's stderr, even while TensorFlow's start-up log silences fd 2."""
+    sys.stderr.flush()
+    os.write(terminal_stderr(), text.encode(errors="replace"))
+
+
+def _columns() -> int:
+    """The terminal's width: COLUMNS, else what stderr's terminal says, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        columns = 0
+    return columns if columns > 0 else _FALLBACK_COLUMNS
 
 
 def registry_with_warnings() -> Registry:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nnfw.api import run_settings, train_settings
 from nnfw.cli.common import (
+    clear_status,
     config_option,
     parse_plugin_options,
     printable,
     registry_with_warnings,
+    show_status,
     train_options,
 )
+from nnfw.config.settings import Settings
 from nnfw.errors import (
     EXIT_DIVERGED,
 )
@@ -26,6 +29,9 @@ from nnfw.rundirs.rundir import json_text
 from nnfw.training.checks import learnt_nothing
 from nnfw.training.complexity import Complexity, dense_complexity, describe_complexity
 from nnfw.training.divergence import divergence_words
+
+if TYPE_CHECKING:
+    from nnfw.training.runner import RunResult
 
 
 @click.command("complexity")
@@ -55,18 +61,12 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
     for example --optimizer.beta 0.95 or --loss.cost 99."""
     registry_with_warnings()
     settings = train_settings(config_path, parse_plugin_options(ctx.args), resume, **options)
-    from nnfw.training.plan import start_strategy
-    from nnfw.training.progress import Progress
-    from nnfw.training.quiet import import_tensorflow_quietly
-
-    strategy = import_tensorflow_quietly(lambda: start_strategy(settings))
-    progress = Progress(settings.scalars["epochs"], quiet=as_json, resumed=resume is not None)
-    # shown once the run is planned: a setting the data refuses is one line, with no
-    # "compiling" before it
-    with contextlib.ExitStack() as shown:
-        result = run_settings(settings, settings.scalars["out"], resume,
-                              strategy=strategy, on_chunk=progress.update,
-                              on_start=lambda: shown.enter_context(progress))
+    if not as_json:  # on a terminal only: a log or a pipe keeps "compiling" as its first line
+        show_status(_starting_line(settings, resume))
+    try:
+        result = _train(settings, as_json, resume)
+    finally:
+        clear_status()
     summary = result.summary()
     # a diverged run's own line says more than a comparison with the majority class would
     verdict = learnt_nothing(result.data, summary["final"]) if result.divergence is None else None
@@ -80,6 +80,37 @@ def train(ctx: click.Context, config_path: str | None, as_json: bool, resume: st
     if result.divergence is not None:
         click.echo(f"nnfw: {_divergence_line(result)}", err=True)
         ctx.exit(EXIT_DIVERGED)
+
+
+def _starting_line(settings: Settings, resume: str | None) -> str:
+    """What ``nnfw train`` is about to run, in one line, shown while TensorFlow starts."""
+    epochs = settings.scalars["epochs"]
+    if resume is not None:
+        what = f"resuming {resume} to {epochs} epochs"
+    else:
+        what = (f"training {settings.choices.get('dataset')} with {settings.choices.get('optimizer')}, "
+                f"lr {settings.scalars['lr']:g}, {epochs} epochs")
+    return f"nnfw: {what}; starting TensorFlow..."
+
+
+def _train(settings: Settings, as_json: bool, resume: str | None) -> RunResult:
+    """Start TensorFlow (and the strategy), then train with the progress display."""
+    from nnfw.training.plan import start_strategy
+    from nnfw.training.progress import Progress
+    from nnfw.training.quiet import import_tensorflow_quietly
+
+    strategy = import_tensorflow_quietly(lambda: start_strategy(settings))
+    progress = Progress(settings.scalars["epochs"], quiet=as_json, resumed=resume is not None)
+
+    def started() -> None:
+        clear_status()
+        shown.enter_context(progress)
+
+    # shown once the run is planned: a setting the data refuses is one line, with no
+    # "compiling" before it
+    with contextlib.ExitStack() as shown:
+        return run_settings(settings, settings.scalars["out"], resume,
+                            strategy=strategy, on_chunk=progress.update, on_start=started)
 
 
 def _report(record: dict[str, Any]) -> str:
