@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from profile_report import profile_section
+from report_parts import Target, fmt
+from scale_report import scale_section, scale_targets
 
 WORK_TITLES = {
     "iris": "iris, the lecture's run ({epochs} epochs x 4 batches, SGD, per-epoch loss and test accuracy)",
     "yogurt": "yogurt, the lecture's MSE run ({epochs} full-batch steps, SGD)",
     "mlp": "MLP 784-512-10, {rows} rows x {epochs} epochs, Adam (epsilon 0), batch {batch_size}",
 }
-
-
-@dataclass
-class Target:
-    """One goal of the issue: what was measured, the goal, and whether it was met."""
-
-    name: str
-    measured: str
-    goal: str
-    met: bool | None  # None: not measured
-
-    def row(self) -> str:
-        """The target as a markdown table row."""
-        verdict = {True: "met", False: "**not met**", None: "not measured"}[self.met]
-        return f"| {self.name} | {self.measured} | {self.goal} | {verdict} |"
-
-
-def fmt(seconds: float) -> str:
-    """Seconds with three significant digits."""
-    return f"{seconds:.3g}"
 
 
 def loss_cell(row: dict[str, Any]) -> str:
@@ -148,9 +131,11 @@ def targets(results: dict[str, Any]) -> list[Target]:
                      at_least=20),
         ratio_target("MLP: nnfw throughput / plain Model.fit throughput", results, "mlp", "fit", "nnfw",
                      at_least=1.5),
+        ratio_target("MLP: nnfw time / whole-run XLA time", results, "mlp", "nnfw", "xla", at_most=1.1),
         mlp_rate_target(results),
         *optimizer_targets(results),
         *compile_targets(results),
+        *scale_targets(results),
         *cli_targets(results),
     ]
 
@@ -292,7 +277,8 @@ def render(results: dict[str, Any], header: list[str], targets_note: str | None 
     failed = [f"- {name}: FAILED: {r['error']}" for name, r in results.items()
               if "error" in r and name not in ("iris", "yogurt", "mlp")]
     lines = [*header, "", *dense_section(results), *optimizer_section(results),
-             *mirrored_section(results), *compile_section(results), *cli_section(results),
+             *mirrored_section(results), *compile_section(results), *scale_section(results),
+             *profile_section(results), *cli_section(results),
              *failed, *([""] if failed else []), "### Targets", "",
              *([targets_note, ""] if targets_note else []),
              "| target | measured | goal | verdict |", "|---|---|---|---|",

@@ -25,7 +25,7 @@ from typing import Any
 import machine
 
 HERE = Path(__file__).resolve().parent
-WORKS = ("iris", "yogurt", "mlp", "optimizers", "mirrored", "compile", "cli")
+WORKS = ("iris", "yogurt", "mlp", "optimizers", "mirrored", "compile", "scale", "profile", "cli")
 BUSY_CORES = 0.25  # more than this many cores used by other processes during a work: warn
 
 
@@ -43,6 +43,14 @@ def work_function(name: str) -> Callable[..., dict[str, Any]]:
         import compile_sweep
 
         return compile_sweep.run
+    if name == "profile":
+        import mlp_profile
+
+        return mlp_profile.run
+    if name == "scale":
+        import scale_work
+
+        return scale_work.run
     if name == "mirrored":
         import distribute_work
 

@@ -24,6 +24,9 @@ class Sizes:
     cli_repeats: int = 7          # subprocess runs of each CLI command
     mirrored_fit_epochs: int = 50  # Model.fit under MirroredStrategy runs at most this many (extrapolated)
     compile_shapes: int = 14      # the compile work trains the first this many shapes of its sweep
+    scale_rows: int = 10**6       # the scale work reads CSVs of 10^4, 10^5, ... rows up to this many
+    scale_epochs: int = 2         # epochs of the scale work's throughput runs
+    profile_steps: int = 200      # steps per timed call of each part of the MLP's step
 
     def with_overrides(self, pairs: list[str]) -> Sizes:
         """A copy with ``KEY=VALUE`` pairs applied (``iris_epochs=5``, ``warmup=0``)."""
@@ -54,4 +57,5 @@ FULL = Sizes()
 PROBLEM_SIZES = ("iris_epochs", "yogurt_epochs", "mlp_rows", "mlp_epochs", "mlp_batch", "opt_steps")
 QUICK = Sizes(repeats=2, iris_epochs=50, yogurt_epochs=1500, yogurt_fit_epochs=150, mlp_rows=6000,
               matmul_n=512, opt_steps=50, opt_repeats=3, cli_repeats=5, mirrored_fit_epochs=5,
-              compile_shapes=4)
+              compile_shapes=4, scale_rows=10**4, scale_epochs=1,
+              profile_steps=50)

@@ -25,7 +25,7 @@ TINY = ["--quick", "--repeats", "1", "--broken-way", "--size", "warmup=0", "--si
         "--size", "yogurt_epochs=20", "--size", "yogurt_fit_epochs=5", "--size", "mlp_rows=512",
         "--size", "mlp_epochs=1", "--size", "opt_steps=3", "--size", "matmul_n=128",
         "--size", "cli_repeats=2", "--size", "mirrored_fit_epochs=2",
-        "--size", "compile_shapes=1"]
+        "--size", "compile_shapes=1", "--size", "scale_rows=300", "--size", "profile_steps=2"]
 WAY_LABELS = ["nnfw.train", "plain Model.fit", "lecture's eager loop", "step in tf.function",
               "whole run as one XLA program", "BROKEN on purpose: step without update"]
 INEXACT_LABEL = "nnfw.train, exact = false (XLA by size)"  # yogurt only: what exactness costs
@@ -82,6 +82,11 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
         "|".join(cells) for cells in table_rows(report, "mlp (1 epochs)"))
     (shape,) = table_rows(report, "120")  # the compile sweep's first shape: 120 rows x 4
     assert shape[7] in ("graph", "xla") and float(shape[8].rstrip("x")) >= 1
+    (scale,) = table_rows(report, "300")  # the scale work's one file: 300 rows
+    assert "MB/s" in scale[2] and "MB/s" in scale[3] and float(scale[7].replace(",", "")) > 0
+    parts = [cells[0] for cells in table_rows(report, "batch of rows")
+             + table_rows(report, "Adam update") + table_rows(report, "**whole step**")]
+    assert parts == ["batch of rows", "Adam update", "**whole step**"]
     for command in ("nnfw --help", "nnfw list-plugins"):
         (row,) = table_rows(report, command)
         assert 0 < float(row[1]) < 60
@@ -89,7 +94,9 @@ def test_the_report_has_every_row(tiny_run: tuple[subprocess.CompletedProcess[st
     assert "verdicts are only indicative" in section  # tiny sizes, not the full run's
     target_lines = [line for line in section.splitlines()
                     if line.startswith("| ") and not line.startswith("| target |")]
-    assert len(target_lines) == 6 + len(OPTIMIZERS) + 1 + 3  # cli: --help, list-plugins, no TensorFlow
+    # 7 of the training works, one per optimizer, the compile sweep's, 3 of scale (read speed,
+    # memory, throughput), 3 of the cli (--help, list-plugins, no TensorFlow)
+    assert len(target_lines) == 7 + len(OPTIMIZERS) + 1 + 3 + 3
     assert all(line.endswith(("| met |", "| **not met** |")) for line in target_lines), target_lines
     assert "extrapolated from 5 epochs" in report  # yogurt's Model.fit, as the full run does it
 
