@@ -24,7 +24,7 @@ BENCHMARKS = REPO / "benchmarks"
 TINY = ["--quick", "--repeats", "1", "--broken-way", "--size", "warmup=0", "--size", "iris_epochs=5",
         "--size", "yogurt_epochs=20", "--size", "yogurt_fit_epochs=5", "--size", "mlp_rows=512",
         "--size", "mlp_epochs=1", "--size", "opt_steps=3", "--size", "matmul_n=128",
-        "--size", "cli_repeats=2", "--size", "mirrored_fit_epochs=2",
+        "--size", "cli_repeats=1", "--size", "mirrored_fit_epochs=2",
         "--size", "compile_shapes=1", "--size", "scale_rows=300", "--size", "profile_steps=2"]
 WAY_LABELS = ["nnfw.train", "plain Model.fit", "lecture's eager loop", "step in tf.function",
               "whole run as one XLA program", "BROKEN on purpose: step without update"]

@@ -19,10 +19,10 @@ from nnfw.plugin.kinds import KINDS
 from nnfw.plugin.params import Param
 from nnfw.plugin.registry import Registry
 from nnfw.plugin.suggest import unknown_name_message
+from nnfw.training.progress import terminal_columns
 from nnfw.training.quiet import terminal_stderr
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_FALLBACK_COLUMNS = 80
 _status_shown: list[int] = []  # the length of the status line on the terminal, while it is shown
 
 
@@ -44,7 +44,7 @@ def show_status(text: str) -> None:
     if not terminal:
         return
     clear_status()
-    line = printable(text).replace("\n", " ")[:max(_columns() - 1, 1)]
+    line = printable(text).replace("\n", " ")[:max(terminal_columns(sys.stderr) - 1, 1)]
     _write_terminal("\r" + line)
     _status_shown.append(len(line))
 
@@ -59,19 +59,6 @@ def _write_terminal(text: str) -> None:
     """Write to the terminal's stderr, even while TensorFlow's start-up log silences fd 2."""
     sys.stderr.flush()
     os.write(terminal_stderr(), text.encode(errors="replace"))
-
-
-def _columns() -> int:
-    """The terminal's width: COLUMNS, else what stderr's terminal says, else 80."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        columns = os.get_terminal_size(sys.stderr.fileno()).columns
-    except (OSError, ValueError):
-        columns = 0
-    return columns if columns > 0 else _FALLBACK_COLUMNS
 
 
 def registry_with_warnings() -> Registry:

@@ -145,19 +145,23 @@ class Progress:
         self._drawn_epochs = self._last[0] if self._last else 0
 
     def _columns(self) -> int:
-        """The width to draw in: the one given, else COLUMNS, else the terminal's (asked each time:
-        it may change), else 80 (a terminal may report 0 columns, as a fresh pseudo-terminal does)."""
-        if self.width is not None:
-            return self.width
-        try:
-            return int(os.environ["COLUMNS"])
-        except (KeyError, ValueError):
-            pass
-        try:
-            columns = os.get_terminal_size(self.stream.fileno()).columns
-        except (OSError, ValueError):  # not a real terminal file, or closed
-            columns = 0
-        return columns if columns > 0 else FALLBACK_COLUMNS
+        """The width to draw in: the one given, else :func:`terminal_columns` (asked each
+        time: it may change)."""
+        return self.width if self.width is not None else terminal_columns(self.stream)
+
+
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to: COLUMNS, else what the terminal says,
+    else 80 (a terminal may report 0 columns, as a fresh pseudo-terminal does)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError):  # not a real terminal file, or closed
+        columns = 0
+    return columns if columns > 0 else FALLBACK_COLUMNS
 
 
 def _bar(fraction: float) -> str:

@@ -122,7 +122,8 @@ def _number_table(path: str, text: str, separator: str, header: bool,
     except ValueError:
         return None
     rows = len(values)
-    finite = np.isfinite(values).all() and not (np.abs(values) > FINITE_MAX).any()
+    # NaN (a "nan" cell: missing) and infinities fail too; two passes, no temporary copy
+    finite = values.size and max(values.max(), -values.min()) <= FINITE_MAX
     if rows + header != physical or values.shape[1] != len(names) or not finite:
         return None
     index = int(header and len(names) > 1 and not names[0])  # pandas' to_csv() writes one
