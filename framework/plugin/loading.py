@@ -47,10 +47,14 @@ class Candidate:
 def entry_point_candidates() -> list[Candidate]:
     """The plugins installed in the entry-point group ``nnfw``."""
     found = []
+    named: dict[int, tuple[str | None, str | None]] = {}  # a distribution's metadata, parsed once
     for ep in metadata.entry_points(group=GROUP):
         dist = getattr(ep, "dist", None)
-        found.append(Candidate(ep.name, ep.load, dist.metadata["Name"] if dist else None,
-                               dist.version if dist else None, ep.value))
+        if dist is not None and id(dist) not in named:
+            fields = dist.metadata
+            named[id(dist)] = (fields["Name"], fields["Version"])
+        name, version = named[id(dist)] if dist is not None else (None, None)
+        found.append(Candidate(ep.name, ep.load, name, version, ep.value))
     return found
 
 
