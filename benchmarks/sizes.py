@@ -56,6 +56,6 @@ FULL = Sizes()
 # the sizes of the problems themselves (the targets hold for the full run's values of these)
 PROBLEM_SIZES = ("iris_epochs", "yogurt_epochs", "mlp_rows", "mlp_epochs", "mlp_batch", "opt_steps")
 QUICK = Sizes(repeats=2, iris_epochs=50, yogurt_epochs=1500, yogurt_fit_epochs=150, mlp_rows=6000,
-              matmul_n=512, opt_steps=50, opt_repeats=3, cli_repeats=5, mirrored_fit_epochs=5,
+              matmul_n=512, opt_steps=50, opt_repeats=3, cli_repeats=3, mirrored_fit_epochs=5,
               compile_shapes=4, scale_rows=10**4, scale_epochs=1,
               profile_steps=50)
