@@ -110,7 +110,10 @@ def _number_table(path: str, text: str, separator: str, header: bool,
     first = text[:text.find("\n")] if "\n" in text else text
     if '"' in text or "\n\n" in text or "\n\r\n" in text or not first.strip():
         return None
-    names = next(csv.reader([first], delimiter=separator))
+    try:
+        names = next(csv.reader([first], delimiter=separator))
+    except csv.Error:  # a line break of another kind inside it: the cell reader explains it
+        return None
     names = [name.strip() for name in names] if header else \
         [f"c{i}" for i in range(1, len(names) + 1)]
     physical = text.count("\n") + (not text.endswith("\n"))
