@@ -115,3 +115,19 @@ def test_test_rows_of_a_file_of_numbers_read_the_same_either_way(
     fast, slow, _ = both_ways(monkeypatch, path=str(tmp_path / "train.csv"),
                               test_path=str(tmp_path / "test.csv"))
     assert_same(fast, slow)
+
+
+def test_an_unknown_class_in_test_rows_is_the_same_line_either_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "train.csv").write_text("a,label\n" + "".join(f"{i / 3:.3f},{i % 2}\n" for i in range(20)))
+    (tmp_path / "test.csv").write_text("a,label\n0.5,0\n0.25,3\n")
+    params = {"path": str(tmp_path / "train.csv"), "test_path": str(tmp_path / "test.csv")}
+    messages = []
+    for fast in (True, False):
+        with monkeypatch.context() as patch, pytest.raises(nnfw.UsageError) as refused:
+            if not fast:
+                patch.setattr(table_read, "_number_table", lambda *args: None)
+            nnfw.dataset("csv", **params)
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1]
+    assert "line 3" in messages[0] and "'3' is not a class of the training data" in messages[0]

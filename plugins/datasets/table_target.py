@@ -90,7 +90,7 @@ def encode_target(table: Table, spec: Spec) -> np.ndarray:
         known = np.asarray(spec["classes"], dtype=str)
     _refuse_missing(cells, column.missing, where)
     return positions(labels, known, lambda row: (
-        f"{where(row)}: {quote(cells[row].strip())} is not a class of the training data; known "
+        f"{where(row)}: {quote(_cell_text(cells, row))} is not a class of the training data; known "
         f"classes: {listed(spec['classes'])}"))
 
 
@@ -105,6 +105,13 @@ def _refuse_missing(cells: Sequence[str], missing: np.ndarray, where: Callable[[
         raise UsageError(f"{where(row)}: the target is missing ({shown}); every row needs a "
                          f"target (only feature columns may have missing values, imputed "
                          "with missing)")
+
+
+def _cell_text(cells: Sequence[str] | np.ndarray, row: int) -> str:
+    """A label cell as the file writes it: its text, or, where the reader's fast path read the
+    column as numbers, the number as a class name (``3`` for 3.0)."""
+    cell = cells[row]
+    return cell.strip() if isinstance(cell, str) else _label_name(float(cell))
 
 
 def _looks_like_classes(distinct: np.ndarray) -> bool:
