@@ -4,8 +4,9 @@ The standard ``csv`` module reads the cells (quoting, quoted separators and line
 its job, done in C); ``csv.Sniffer`` guesses the separator from the first lines. Nothing
 here interprets a cell: that is :mod:`table_cells`, except for the fast path of a file of
 numbers only (:func:`_number_table`), which numpy's parser reads straight into float64
-columns: the same values as the cells' conversion, in a tenth of the time and memory. Every problem is one
-:class:`nnfw.UsageError` line naming the file and, where it applies, the line.
+columns: the same values as the cells' conversion, in about a quarter of the time and
+memory. Every problem is one :class:`nnfw.UsageError` line naming the file and, where it
+applies, the line.
 """
 
 from __future__ import annotations
