@@ -92,9 +92,10 @@ def readers() -> dict[str, Any]:
 
 def read_times(path: Path, repeats: int) -> dict[str, float]:
     """Median seconds of each reader on ``path``, interleaved."""
-    seconds: dict[str, list[float]] = {name: [] for name in readers()}
+    ways = readers()
+    seconds: dict[str, list[float]] = {name: [] for name in ways}
     for _ in range(repeats):
-        for name, read in readers().items():
+        for name, read in ways.items():
             seconds[name].append(timed(lambda read=read: read(path))[0])
     return {name: statistics.median(values) for name, values in seconds.items()}
 

@@ -77,7 +77,8 @@ def test_a_file_of_numbers_reads_the_same_either_way(
 
 @pytest.mark.parametrize("change", [
     "a blank line", "a quoted cell", "a missing cell", "a text cell", "an infinite value",
-    "a value beyond float32", "a short row", "a lone carriage return", "a form feed"])
+    "a value beyond float32", "a short row", "a lone carriage return", "a form feed",
+    "a carriage return in the header"])
 def test_files_the_fast_path_cannot_read_are_read_cell_by_cell(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
     lines = ["a,b,label"] + [f"{row / 7:.4f},{row * 3},{row % 2}" for row in range(20)]
@@ -85,12 +86,12 @@ def test_files_the_fast_path_cannot_read_are_read_cell_by_cell(
                 "a missing cell": "0.5,,0", "a text cell": "0.5,x,0",
                 "an infinite value": "0.5,inf,0", "a value beyond float32": "0.5,1e39,0",
                 "a short row": "0.5,1", "a lone carriage return": "0.5,1\r2,0",
-                "a form feed": "0.5,1\x0c,0"}[change]
+                "a form feed": "0.5,1\x0c,0", "a carriage return in the header": lines[5]}[change]
+    if change == "a carriage return in the header":
+        lines[0] = "a,b\rx,label"
     path = tmp_path / "changed.csv"
     path.write_text("\n".join(lines) + "\n")
-    params = {"path": str(path), "missing": "mean", "categorical": ""}
-    if change == "a text cell":
-        params["categorical"] = "b"
+    params = {"path": str(path), "missing": "mean"}
     try:
         fast, slow, took = both_ways(monkeypatch, **params)
     except nnfw.UsageError as error:  # refused: the same message either way
@@ -98,8 +99,9 @@ def test_files_the_fast_path_cannot_read_are_read_cell_by_cell(
             patch.setattr(table_read, "_number_table", lambda *args: None)
             nnfw.dataset("csv", **params)
         assert str(error) == str(slow_error.value)
-        assert change in ("an infinite value", "a value beyond float32", "a short row",
-                          "a lone carriage return", "a form feed")
+        assert change in ("a text cell", "an infinite value", "a value beyond float32",
+                          "a short row", "a lone carriage return", "a form feed",
+                          "a carriage return in the header")
         return
     assert not took
     assert_same(fast, slow)
